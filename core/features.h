@@ -1,0 +1,44 @@
+/* features.h — the spectral features the VAE sees, and their exact inverse.
+ *
+ * magnitude (full-scale sine = 1.0, see stft.h)
+ *   -> level in dB: 20 log10(max(mag, 10^(floor_db/20))), floor_db = -100 dB
+ *   -> per-bin standardisation: (dB - mean[k]) / std[k]
+ * and back. The same code serves the trainer, the evaluator and the real-time
+ * engine, so a feature is computed one way only. All per-frame functions are
+ * real-time safe (no allocation). */
+#ifndef ANC_FEATURES_H
+#define ANC_FEATURES_H
+
+#include <stddef.h>
+
+#include "status.h"
+
+#define ANC_FEATURE_FLOOR_DB (-100.0f)
+/* Per-bin deviations are clamped below to this (dB) so bins that never move do
+ * not turn rounding noise into large features. */
+#define ANC_FEATURE_MIN_STD_DB 1.0f
+
+/* dB[k] = 20 log10(max(mag[k], 1e-5)). */
+void anc_mag_to_db(const float *mag, float *db, int n);
+/* mag[k] = 10^(dB[k]/20): the exact inverse for levels at or above the floor. */
+void anc_db_to_mag(const float *db, float *mag, int n);
+/* z[k] = (dB[k] - mean[k]) / std[k]. */
+void anc_features_normalize(const float *mean, const float *std, const float *db, float *z, int n);
+/* dB[k] = z[k] * std[k] + mean[k]. */
+void anc_features_denormalize(const float *mean, const float *std, const float *z, float *db, int n);
+/* Magnitudes -> normalised features, and back (the two steps above combined). */
+void anc_features_from_mag(const float *mean, const float *std, const float *mag, float *z, int n);
+void anc_features_to_mag(const float *mean, const float *std, const float *z, float *mag, int n);
+
+/* Streaming per-bin statistics of dB frames, accumulated in double precision
+ * (Welford), for fitting the normalisation on a training set. */
+typedef struct anc_featstats anc_featstats;
+anc_status anc_featstats_create(anc_featstats **out, int n_bins, anc_error *err);
+void anc_featstats_free(anc_featstats *fs); /* accepts NULL */
+void anc_featstats_add(anc_featstats *fs, const float *db_frame);
+size_t anc_featstats_count(const anc_featstats *fs);
+/* mean and std (n_bins each); std is clamped below at min_std. With no frames,
+ * mean = floor and std = min_std. */
+void anc_featstats_finish(const anc_featstats *fs, float *mean, float *std, float min_std);
+
+#endif

@@ -1,0 +1,103 @@
+/* model.h — a trained model in memory and its file format (.vae).
+ *
+ * A model is everything the plugin, the renderer and the evaluator need: STFT
+ * settings, feature normalisation, the VAE architecture and parameters (learned
+ * sigma included), latent statistics and a training summary.
+ *
+ * File format, version 1, all integers and floats little-endian:
+ *   u8[8]  magic "ANCVAE\r\n"
+ *   u32    format version (1)
+ *   u32    header size in bytes, from the start of the file to the first record
+ *          (readers skip header bytes they do not know)
+ *   header fields, in the order of anc_model_header below
+ *   u32    record count
+ *   records: u32 name length (1..31), name bytes (no NUL), u32 dtype (1 = f32,
+ *            2 = u32), u32 ndim (1 or 2), u32 dims[ndim], then the values
+ *   u32    CRC-32 (IEEE 802.3, as zlib's crc32) of every byte before it
+ * Records: every VAE tensor by its layout name (vae.h), "feature.mean" and
+ * "feature.std" [n_bins], "latent.kl", "latent.mu_mean", "latent.mu_std" (f32)
+ * and "latent.order" (u32), each [n_latent]. Unknown records are skipped;
+ * missing, duplicate or misshapen known records are errors.
+ *
+ * The loader checks the CRC, then every count and size against the bytes that
+ * remain before it trusts it; any inconsistency is one clear anc_error. */
+#ifndef ANC_MODEL_H
+#define ANC_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stft.h"
+#include "status.h"
+#include "vae.h"
+
+#define ANC_MODEL_MAGIC "ANCVAE\r\n"
+#define ANC_MODEL_VERSION 1u
+#define ANC_MODEL_MAX_BYTES ((size_t)1 << 31) /* 2 GiB: anything larger is refused */
+
+typedef struct anc_model_header {
+    /* STFT */
+    uint32_t sample_rate;  /* Hz, 8000 .. 384000 */
+    uint32_t n_fft;        /* ANC_STFT_MIN_FFT .. ANC_STFT_MAX_FFT, even */
+    uint32_t hop;          /* 1 .. n_fft / 2 */
+    uint32_t window;       /* anc_window */
+    float floor_db;        /* feature floor, ANC_FEATURE_FLOOR_DB */
+    /* architecture; arch.n_input must equal n_fft / 2 + 1 */
+    anc_vae_config arch;
+    /* training summary (zero when unknown) */
+    uint32_t epochs;
+    uint32_t train_files, val_files;
+    uint64_t train_frames, val_frames;
+    uint64_t seed;
+    float beta;
+    float train_seconds;        /* wall time */
+    float train_lsd_db, val_lsd_db, pca_val_lsd_db;
+    float val_elbo_nats_per_frame;
+} anc_model_header;
+
+typedef struct anc_model anc_model;
+
+/* Allocates a model for header h (checked like a loaded one) with zeroed arrays.
+ * Free with anc_model_free(). */
+anc_status anc_model_create(anc_model **out, const anc_model_header *h, anc_error *err);
+void anc_model_free(anc_model *m); /* accepts NULL */
+
+const anc_model_header *anc_model_get_header(const anc_model *m);
+anc_model_header *anc_model_header_mut(anc_model *m); /* training summary only */
+/* Parameter block (anc_vae_layout size) and named pointers into it. */
+float *anc_model_params(anc_model *m);
+const float *anc_model_params_const(const anc_model *m);
+size_t anc_model_num_params(const anc_model *m);
+void anc_model_tensors(const anc_model *m, anc_vae_tensors *t);
+/* Per-bin feature normalisation, n_fft/2+1 values each. */
+float *anc_model_feature_mean(anc_model *m);
+float *anc_model_feature_std(anc_model *m);
+const float *anc_model_feature_mean_const(const anc_model *m);
+const float *anc_model_feature_std_const(const anc_model *m);
+/* Latent statistics, n_latent values each, in knob order (dimension 0 matters most). */
+typedef struct anc_latent_stats {
+    float *kl;       /* mean KL per frame of this dimension, nats */
+    float *mu_mean;  /* mean of mu over training frames */
+    float *mu_std;   /* spread (std) of mu over training frames */
+    uint32_t *order; /* the dimension's index before sorting by importance */
+} anc_latent_stats;
+/* The arrays belong to m; write them only while building a model. */
+void anc_model_latent_stats(const anc_model *m, anc_latent_stats *s);
+
+/* Serialises to a new malloc'd buffer (*buf, *len); the caller frees *buf. */
+anc_status anc_model_serialize(const anc_model *m, void **buf, size_t *len, anc_error *err);
+/* Writes atomically: a temporary file beside path, fsync, rename, fsync of the
+ * folder. A failed save leaves any existing file at path untouched. */
+anc_status anc_model_save(const anc_model *m, const char *path, anc_error *err);
+
+enum { ANC_LOAD_SKIP_CRC = 1 }; /* for fuzzing the parser behind the checksum */
+/* Parses len bytes; never reads outside them. *out is freed with anc_model_free(). */
+anc_status anc_model_load_memory(anc_model **out, const void *data, size_t len, unsigned flags,
+                                 anc_error *err);
+/* Reads a file (at most ANC_MODEL_MAX_BYTES) and parses it; messages name the path. */
+anc_status anc_model_load_file(anc_model **out, const char *path, anc_error *err);
+
+/* CRC-32 (IEEE, reflected, init and final xor 0xFFFFFFFF); crc = 0 to start. */
+uint32_t anc_crc32(uint32_t crc, const void *data, size_t len);
+
+#endif

@@ -1,0 +1,57 @@
+/* nn.h — dense layers and activations: batched forward and backward passes for
+ * training (CBLAS), and allocation-free single-thread kernels for inference.
+ *
+ * Shapes are written [rows][cols], row-major. A dense layer with IN inputs and
+ * OUT outputs has W [OUT][IN] and b [OUT] (the PyTorch nn.Linear layout).
+ * Backward passes ACCUMULATE into dW and db (+=) and OVERWRITE din, as in llm.c.
+ * Every optimised kernel has a plain reference twin (`_ref`) that tests compare
+ * it with. */
+#ifndef ANC_NN_H
+#define ANC_NN_H
+
+#include <stddef.h>
+
+typedef enum anc_activation {
+    ANC_ACT_LINEAR = 0,
+    ANC_ACT_RELU = 1,
+    ANC_ACT_LEAKY_RELU = 2, /* slope 0.01 below zero */
+    ANC_ACT_TANH = 3,
+    ANC_ACT_SILU = 4        /* x * sigmoid(x) */
+} anc_activation;
+
+#define ANC_ACT_COUNT 5
+#define ANC_LEAKY_SLOPE 0.01f
+
+/* "silu" -> ANC_ACT_SILU etc.; returns -1 for an unknown name. */
+int anc_activation_from_name(const char *name);
+const char *anc_activation_name(anc_activation a);
+
+/* out[B][OUT] = in[B][IN] . W^T + b  (CBLAS sgemm). */
+void anc_dense_forward(float *out, const float *in, const float *W, const float *b,
+                       int B, int IN, int OUT);
+/* dW[OUT][IN] += dout^T . in;  db[OUT] += sum over batch of dout;
+ * din[B][IN] = dout . W  (skipped when din is NULL). */
+void anc_dense_backward(float *din, float *dW, float *db, const float *dout,
+                        const float *in, const float *W, int B, int IN, int OUT);
+/* Plain loops, the reference the tests hold the sgemm versions to. */
+void anc_dense_forward_ref(float *out, const float *in, const float *W, const float *b,
+                           int B, int IN, int OUT);
+void anc_dense_backward_ref(float *din, float *dW, float *db, const float *dout,
+                            const float *in, const float *W, int B, int IN, int OUT);
+
+/* y = act(x), elementwise over n values (in place allowed). */
+void anc_act_forward(anc_activation a, float *y, const float *x, size_t n);
+/* dx = dy * act'(x), given the pre-activation x and the output y = act(x)
+ * (in place on dy allowed). */
+void anc_act_backward(anc_activation a, float *dx, const float *dy, const float *x,
+                      const float *y, size_t n);
+
+/* Inference: y[OUT] = act(W . x + b) for one vector, no BLAS, no allocation,
+ * vectorised through function multi-versioning (safe on any x86-64 CPU).
+ * Real-time safe. */
+void anc_dense_act_vec(float *y, const float *x, const float *W, const float *b,
+                       int IN, int OUT, anc_activation a);
+void anc_dense_act_vec_ref(float *y, const float *x, const float *W, const float *b,
+                           int IN, int OUT, anc_activation a);
+
+#endif

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# setup-deps.sh — installs the Debian 12 packages that building, training and
+# testing Ancestral need, when any is missing. Idempotent: a machine that has
+# them all is left alone (no apt-get at all).
+#   tools/setup-deps.sh            build + test dependencies
+#   tools/setup-deps.sh --hosts    also the real-host test dependencies
+set -euo pipefail
+
+pkgs=(
+  gcc libc6-dev meson ninja-build pkg-config
+  libfftw3-dev libopenblas-dev liblapacke-dev
+  libsndfile1-dev libsamplerate0-dev
+  lv2-dev liblilv-dev lilv-utils sordi serdi
+)
+if [[ "${1:-}" == "--hosts" ]]; then
+  pkgs+=(ardour jalv jackd2 sox)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]} == 0)); then
+  echo "setup-deps: all ${#pkgs[@]} packages present"
+  exit 0
+fi
+
+echo "setup-deps: installing ${missing[*]}"
+sudo=()
+if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
