@@ -1,4 +1,4 @@
-/* features.h — the spectral features the VAE sees, and their exact inverse.
+/* feature.h — the spectral features the VAE sees, and their exact inverse.
  *
  * magnitude (full-scale sine = 1.0, see stft.h)
  *   -> level in dB: 20 log10(max(mag, 10^(floor_db/20))), floor_db = -100 dB
@@ -6,8 +6,8 @@
  * and back. The same code serves the trainer, the evaluator and the real-time
  * engine, so a feature is computed one way only. All per-frame functions are
  * real-time safe (no allocation). */
-#ifndef ANC_FEATURES_H
-#define ANC_FEATURES_H
+#ifndef ANC_FEATURE_H
+#define ANC_FEATURE_H
 
 #include <stddef.h>
 
