@@ -16,7 +16,7 @@ static int check_failures = 0;
 #if defined(__GNUC__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static int check_true(int ok, const char *fmt, ...)
+static inline int check_true(int ok, const char *fmt, ...)
 {
     if (!ok) {
         va_list ap;
@@ -32,7 +32,7 @@ static int check_true(int ok, const char *fmt, ...)
 
 /* Compares n values of a (got) with b (reference); prints a summary line either
  * way. Returns the number of mismatches. */
-static size_t check_close_d(const char *what, const double *a, const double *b, size_t n,
+static inline size_t check_close_d(const char *what, const double *a, const double *b, size_t n,
                             double atol, double rtol)
 {
     size_t bad = 0, worst_i = 0;
@@ -59,7 +59,7 @@ static size_t check_close_d(const char *what, const double *a, const double *b, 
     return bad;
 }
 
-static size_t check_close_f(const char *what, const float *a, const float *b, size_t n,
+static inline size_t check_close_f(const char *what, const float *a, const float *b, size_t n,
                             double atol, double rtol)
 {
     size_t bad = 0, worst_i = 0;
@@ -85,7 +85,7 @@ static size_t check_close_f(const char *what, const float *a, const float *b, si
     return bad;
 }
 
-static int check_exit(void)
+static inline int check_exit(void)
 {
     if (check_failures)
         printf("%d check(s) failed\n", check_failures);

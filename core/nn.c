@@ -1,0 +1,181 @@
+/* nn.c — activations, plain reference dense layers, and the single-vector
+ * inference kernel the real-time engine uses (no BLAS, no allocation).
+ *
+ * The inference kernel keeps 16 independent partial sums per dot product so the
+ * compiler can vectorise it without -ffast-math, and is compiled for several
+ * instruction sets at once (target_clones): a shipped binary runs the AVX2+FMA
+ * path where the CPU has it and SSE2 elsewhere. */
+#include "nn.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *const act_names[ANC_ACT_COUNT] = {"linear", "relu", "leaky_relu", "tanh",
+                                                     "silu"};
+
+int anc_activation_from_name(const char *name)
+{
+    for (int i = 0; i < ANC_ACT_COUNT; i++)
+        if (!strcmp(name, act_names[i]))
+            return i;
+    return -1;
+}
+
+const char *anc_activation_name(anc_activation a)
+{
+    return (unsigned)a < ANC_ACT_COUNT ? act_names[a] : "unknown";
+}
+
+static inline float sigmoidf(float x)
+{
+    return 1.0f / (1.0f + expf(-x));
+}
+
+void anc_act_forward(anc_activation a, float *y, const float *x, size_t n)
+{
+    switch (a) {
+    case ANC_ACT_LINEAR:
+        if (y != x)
+            memmove(y, x, n * sizeof *y);
+        break;
+    case ANC_ACT_RELU:
+        for (size_t i = 0; i < n; i++)
+            y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        break;
+    case ANC_ACT_LEAKY_RELU:
+        for (size_t i = 0; i < n; i++)
+            y[i] = x[i] > 0.0f ? x[i] : ANC_LEAKY_SLOPE * x[i];
+        break;
+    case ANC_ACT_TANH:
+        for (size_t i = 0; i < n; i++)
+            y[i] = tanhf(x[i]);
+        break;
+    case ANC_ACT_SILU:
+        for (size_t i = 0; i < n; i++)
+            y[i] = x[i] * sigmoidf(x[i]);
+        break;
+    }
+}
+
+void anc_act_backward(anc_activation a, float *dx, const float *dy, const float *x,
+                      const float *y, size_t n)
+{
+    switch (a) {
+    case ANC_ACT_LINEAR:
+        if (dx != dy)
+            memmove(dx, dy, n * sizeof *dx);
+        break;
+    case ANC_ACT_RELU:
+        for (size_t i = 0; i < n; i++)
+            dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
+        break;
+    case ANC_ACT_LEAKY_RELU:
+        for (size_t i = 0; i < n; i++)
+            dx[i] = x[i] > 0.0f ? dy[i] : ANC_LEAKY_SLOPE * dy[i];
+        break;
+    case ANC_ACT_TANH:
+        /* tanh' = 1 - tanh^2 */
+        for (size_t i = 0; i < n; i++)
+            dx[i] = dy[i] * (1.0f - y[i] * y[i]);
+        break;
+    case ANC_ACT_SILU:
+        /* d/dx x s(x) = s(x) (1 + x (1 - s(x))) */
+        for (size_t i = 0; i < n; i++) {
+            float s = sigmoidf(x[i]);
+            dx[i] = dy[i] * s * (1.0f + x[i] * (1.0f - s));
+        }
+        break;
+    }
+}
+
+void anc_dense_forward_ref(float *out, const float *in, const float *W, const float *b, int B,
+                           int IN, int OUT)
+{
+    for (int n = 0; n < B; n++)
+        for (int o = 0; o < OUT; o++) {
+            double s = b ? b[o] : 0.0;
+            for (int i = 0; i < IN; i++)
+                s += (double)W[(size_t)o * IN + i] * in[(size_t)n * IN + i];
+            out[(size_t)n * OUT + o] = (float)s;
+        }
+}
+
+void anc_dense_backward_ref(float *din, float *dW, float *db, const float *dout, const float *in,
+                            const float *W, int B, int IN, int OUT)
+{
+    for (int o = 0; o < OUT; o++) {
+        double sb = 0.0;
+        for (int n = 0; n < B; n++)
+            sb += dout[(size_t)n * OUT + o];
+        if (db)
+            db[o] += (float)sb;
+        for (int i = 0; i < IN; i++) {
+            double s = 0.0;
+            for (int n = 0; n < B; n++)
+                s += (double)dout[(size_t)n * OUT + o] * in[(size_t)n * IN + i];
+            dW[(size_t)o * IN + i] += (float)s;
+        }
+    }
+    if (din)
+        for (int n = 0; n < B; n++)
+            for (int i = 0; i < IN; i++) {
+                double s = 0.0;
+                for (int o = 0; o < OUT; o++)
+                    s += (double)dout[(size_t)n * OUT + o] * W[(size_t)o * IN + i];
+                din[(size_t)n * IN + i] = (float)s;
+            }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define ANC_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define ANC_MULTIVERSION
+#endif
+
+#define DOT_LANES 16
+
+ANC_MULTIVERSION
+static float dot(const float *restrict w, const float *restrict x, int n)
+{
+    float acc[DOT_LANES] = {0};
+    int i = 0;
+    for (; i + DOT_LANES <= n; i += DOT_LANES)
+        for (int k = 0; k < DOT_LANES; k++)
+            acc[k] += w[i + k] * x[i + k];
+    float s = 0.0f;
+    for (; i < n; i++)
+        s += w[i] * x[i];
+    for (int k = 0; k < DOT_LANES; k++)
+        s += acc[k];
+    return s;
+}
+
+static inline float act1(anc_activation a, float v)
+{
+    switch (a) {
+    case ANC_ACT_LINEAR: return v;
+    case ANC_ACT_RELU: return v > 0.0f ? v : 0.0f;
+    case ANC_ACT_LEAKY_RELU: return v > 0.0f ? v : ANC_LEAKY_SLOPE * v;
+    case ANC_ACT_TANH: return tanhf(v);
+    case ANC_ACT_SILU: return v * sigmoidf(v);
+    }
+    return v;
+}
+
+void anc_dense_act_vec(float *y, const float *x, const float *W, const float *b, int IN, int OUT,
+                       anc_activation a)
+{
+    for (int o = 0; o < OUT; o++)
+        y[o] = act1(a, b[o] + dot(W + (size_t)o * IN, x, IN));
+}
+
+void anc_dense_act_vec_ref(float *y, const float *x, const float *W, const float *b, int IN,
+                           int OUT, anc_activation a)
+{
+    for (int o = 0; o < OUT; o++) {
+        double s = b[o];
+        for (int i = 0; i < IN; i++)
+            s += (double)W[(size_t)o * IN + i] * x[i];
+        y[o] = act1(a, (float)s);
+    }
+}
