@@ -18,11 +18,11 @@
  * not turn rounding noise into large features. */
 #define ANC_FEATURE_MIN_STD_DB 1.0f
 
-/* dB[k] = 20 log10(max(mag[k], 1e-5)). */
+/* dB[k] = 20 log10(max(mag[k], 1e-5)); NaN or negative magnitudes read as the floor. */
 void anc_mag_to_db(const float *mag, float *db, int n);
 /* mag[k] = 10^(dB[k]/20): the exact inverse for levels at or above the floor. */
 void anc_db_to_mag(const float *db, float *mag, int n);
-/* z[k] = (dB[k] - mean[k]) / std[k]. */
+/* z[k] = (dB[k] - mean[k]) / std[k]; std[k] > 0 (featstats guarantees it). */
 void anc_features_normalize(const float *mean, const float *std, const float *db, float *z, int n);
 /* dB[k] = z[k] * std[k] + mean[k]. */
 void anc_features_denormalize(const float *mean, const float *std, const float *z, float *db, int n);
@@ -37,8 +37,9 @@ anc_status anc_featstats_create(anc_featstats **out, int n_bins, anc_error *err)
 void anc_featstats_free(anc_featstats *fs); /* accepts NULL */
 void anc_featstats_add(anc_featstats *fs, const float *db_frame);
 size_t anc_featstats_count(const anc_featstats *fs);
-/* mean and std (n_bins each); std is clamped below at min_std. With no frames,
- * mean = floor and std = min_std. */
+/* mean and std (n_bins each); std is the population deviation (divided by the
+ * frame count), clamped below at min_std. With no frames, mean = floor and
+ * std = min_std. */
 void anc_featstats_finish(const anc_featstats *fs, float *mean, float *std, float min_std);
 
 #endif

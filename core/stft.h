@@ -40,13 +40,14 @@ int anc_stft_n_bins(const anc_stft *st);
 const float *anc_stft_window(const anc_stft *st); /* n_fft values */
 
 /* One frame of n_fft unwindowed samples -> n_bins complex values (re, im), scaled
- * as above. Real-time safe. */
+ * as above; re or im may be NULL. Real-time safe. */
 void anc_stft_forward(anc_stft *st, const float *frame, float *re, float *im);
 /* One frame -> n_bins magnitudes. Real-time safe. */
 void anc_stft_magnitude(anc_stft *st, const float *frame, float *mag);
 /* n_bins complex values -> n_fft samples, windowed and normalised for overlap-add
- * at hop spacing (the exact inverse of anc_stft_forward under overlap-add).
- * Real-time safe. */
+ * at hop spacing (the exact inverse of anc_stft_forward under overlap-add of
+ * frames hop apart, from any origin). The imaginary parts of bins 0 and
+ * n_bins-1 are ignored. Real-time safe. */
 void anc_stft_inverse(anc_stft *st, const float *re, const float *im, float *frame);
 
 /* Number of frames whole-signal analysis produces for n samples:
@@ -57,7 +58,8 @@ size_t anc_stft_num_frames(const anc_stft *st, size_t n);
 void anc_stft_analyze(anc_stft *st, const float *x, size_t n, float *re, float *im);
 void anc_stft_analyze_magnitude(anc_stft *st, const float *x, size_t n, float *mag);
 /* Whole-signal synthesis of n samples from n_frames frames laid out as above;
- * y receives exactly the n samples that analysis read (padding removed). */
+ * y receives exactly the n samples that analysis read (padding removed).
+ * ANC_E_INVALID unless n_frames == anc_stft_num_frames(st, n). Allocation-free. */
 anc_status anc_stft_synthesize(anc_stft *st, const float *re, const float *im,
                                size_t n_frames, float *y, size_t n, anc_error *err);
 
