@@ -7,20 +7,34 @@
  * File format, version 1, all integers and floats little-endian:
  *   u8[8]  magic "ANCVAE\r\n"
  *   u32    format version (1)
- *   u32    header size in bytes, from the start of the file to the first record
- *          (readers skip header bytes they do not know)
- *   header fields, in the order of anc_model_header below
+ *   u32    header size in bytes, from the start of the file to the record count
+ *          (144 in version 1; readers skip header bytes they do not know)
+ *   header fields, in the order of anc_model_header below, at byte offsets
+ *     16 sample_rate, 20 n_fft, 24 hop, 28 window (u32), 32 floor_db (f32),
+ *     36 arch.n_input, 40 arch.n_latent, 44 arch.n_hidden, 48 arch.hidden[8]
+ *     (unused widths 0), 80 arch.act (u32), 84 epochs, 88 train_files,
+ *     92 val_files (u32), 96 train_frames, 104 val_frames, 112 seed (u64),
+ *     120 beta, 124 train_seconds, 128 train_lsd_db, 132 val_lsd_db,
+ *     136 pca_val_lsd_db, 140 val_elbo_nats_per_frame (f32)
  *   u32    record count
- *   records: u32 name length (1..31), name bytes (no NUL), u32 dtype (1 = f32,
- *            2 = u32), u32 ndim (1 or 2), u32 dims[ndim], then the values
+ *   records: u32 name length (1..31), name bytes (printable ASCII, no space, no
+ *            NUL), u32 dtype (1 = f32, 2 = u32), u32 ndim (1 or 2), u32
+ *            dims[ndim] (each >= 1), then the values; no padding anywhere
  *   u32    CRC-32 (IEEE 802.3, as zlib's crc32) of every byte before it
- * Records: every VAE tensor by its layout name (vae.h), "feature.mean" and
- * "feature.std" [n_bins], "latent.kl", "latent.mu_mean", "latent.mu_std" (f32)
- * and "latent.order" (u32), each [n_latent]. Unknown records are skipped;
- * missing, duplicate or misshapen known records are errors.
+ * Records: every VAE tensor by its layout name (vae.h; weights "*.w" are 2-D
+ * [rows][cols], biases and log_sigma 1-D), "feature.mean" and "feature.std"
+ * [n_bins], "latent.kl", "latent.mu_mean", "latent.mu_std" (f32) and
+ * "latent.order" (u32), each [n_latent], then any extra records. Records with
+ * other names are kept as extras (unchecked values, at most
+ * ANC_MODEL_MAX_EXTRAS) and written back on save. Missing, duplicate or
+ * misshapen known records are errors, as are duplicate extras, non-finite f32
+ * values in known records (ANC_E_NUMERIC), a feature.std value <= 0, a
+ * latent.order that is not a permutation of 0..n_latent-1, and bytes between
+ * the last record and the CRC.
  *
  * The loader checks the CRC, then every count and size against the bytes that
- * remain before it trusts it; any inconsistency is one clear anc_error. */
+ * remain before it trusts it; any inconsistency is one clear anc_error naming
+ * the field or tensor and its byte offset. */
 #ifndef ANC_MODEL_H
 #define ANC_MODEL_H
 
@@ -57,13 +71,16 @@ typedef struct anc_model_header {
 
 typedef struct anc_model anc_model;
 
-/* Allocates a model for header h (checked like a loaded one) with zeroed arrays.
- * Free with anc_model_free(). */
+/* Allocates a model for header h (checked like a loaded one, ANC_E_INVALID when
+ * out of range; arch.hidden beyond n_hidden is stored as 0). Arrays start zeroed
+ * except feature.std = 1 and latent.order = 0, 1, .., so a fresh model saves and
+ * loads. Free with anc_model_free(). */
 anc_status anc_model_create(anc_model **out, const anc_model_header *h, anc_error *err);
 void anc_model_free(anc_model *m); /* accepts NULL */
 
 const anc_model_header *anc_model_get_header(const anc_model *m);
-anc_model_header *anc_model_header_mut(anc_model *m); /* training summary only */
+/* Training summary only: serialising refuses a model whose n_fft or arch changed. */
+anc_model_header *anc_model_header_mut(anc_model *m);
 /* Parameter block (anc_vae_layout size) and named pointers into it. */
 float *anc_model_params(anc_model *m);
 const float *anc_model_params_const(const anc_model *m);
@@ -84,10 +101,27 @@ typedef struct anc_latent_stats {
 /* The arrays belong to m; write them only while building a model. */
 void anc_model_latent_stats(const anc_model *m, anc_latent_stats *s);
 
+/* Record value types (the file's dtype field). */
+enum { ANC_DTYPE_F32 = 1, ANC_DTYPE_U32 = 2 };
+#define ANC_MODEL_MAX_EXTRAS 64
+/* Extra records: named arrays a model carries but does not use, such as a
+ * trainer's checkpoint state. Copies count >= 1 values of dtype under name,
+ * replacing an extra of that name. The name follows the record rules (1..31
+ * printable ASCII characters, no space) and may not be one of the model's own
+ * records. ANC_E_INVALID otherwise, ANC_E_NOMEM if the copy fails. */
+anc_status anc_model_set_extra(anc_model *m, const char *name, unsigned dtype, const void *data,
+                               size_t count, anc_error *err);
+/* The values of extra `name` when it exists with this dtype (*count set to their
+ * number, whatever the record's dims), else NULL with *count = 0. Valid until the
+ * extra is replaced or m is freed. */
+const void *anc_model_get_extra(const anc_model *m, const char *name, unsigned dtype,
+                                size_t *count);
+
 /* Serialises to a new malloc'd buffer (*buf, *len); the caller frees *buf. */
 anc_status anc_model_serialize(const anc_model *m, void **buf, size_t *len, anc_error *err);
-/* Writes atomically: a temporary file beside path, fsync, rename, fsync of the
- * folder. A failed save leaves any existing file at path untouched. */
+/* Writes atomically: a temporary file beside path (mkstemp, then mode 0644),
+ * fsync, rename, fsync of the folder. A failed save removes the temporary and
+ * leaves any existing file at path untouched. */
 anc_status anc_model_save(const anc_model *m, const char *path, anc_error *err);
 
 enum { ANC_LOAD_SKIP_CRC = 1 }; /* for fuzzing the parser behind the checksum */

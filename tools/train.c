@@ -1,0 +1,803 @@
+/* train.c — ancestral-train: sound files and folders in, a trained timbre model
+ * (.vae) out.
+ *
+ * Pipeline: read the corpus (audio_in), cut it into gated, normalised STFT frames
+ * with a file-level validation split (dataset), train the VAE with minibatch
+ * Adam, KL warm-up and gradient clipping, checkpoint every epoch and on
+ * SIGINT/SIGTERM, then order the latents by importance, measure the model against
+ * a PCA baseline, and save it atomically. Reproducible: the same inputs, seed and
+ * thread count give a byte-identical model, with or without a resume in between. */
+#include <cblas.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "adam.h"
+#include "audio_in.h"
+#include "cli.h"
+#include "dataset.h"
+#include "feature.h"
+#include "metrics.h"
+#include "model.h"
+#include "pca.h"
+#include "presets.h"
+#include "rng.h"
+#include "stft.h"
+#include "vae.h"
+
+typedef struct options {
+    const char *out, *checkpoint, *presets, *log;
+    int latent, n_hidden, hidden[ANC_MAX_HIDDEN], act;
+    int epochs, batch, threads, rate, fft, hop, resume, quiet;
+    double lr, beta, val, clip;
+    long warmup;
+    unsigned long long seed;
+    long stop_after; /* testing: behave as if interrupted after this many batches */
+} options;
+
+static volatile sig_atomic_t interrupted = 0;
+static void on_signal(int sig) { interrupted = sig; }
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: ancestral-train [options] -o MODEL.vae INPUT...\n"
+            "Trains a timbre model on sound files and folders (searched recursively).\n"
+            "  -o, --output FILE     model to write (required)\n"
+            "  --latent N            latent dimensions, 1..16 playable (default 8)\n"
+            "  --hidden A,B,...      hidden layer widths (default 512,256)\n"
+            "  --activation NAME     silu, tanh, relu, leaky_relu (default silu)\n"
+            "  --epochs E            passes over the training frames (default 30)\n"
+            "  --batch B             frames per step (default 256)\n"
+            "  --lr X                Adam learning rate (default 0.001)\n"
+            "  --beta X              KL weight after warm-up (default 1)\n"
+            "  --warmup STEPS        steps over which the KL weight rises from 0 (default 2000)\n"
+            "  --clip X              gradient norm limit (default 50)\n"
+            "  --seed S              random seed (default 1)\n"
+            "  --threads T           cores to use (default 1)\n"
+            "  --rate HZ             model sample rate (default 44100)\n"
+            "  --fft N               FFT size (default 1024)\n"
+            "  --hop H               hop size (default 256)\n"
+            "  --val FRACTION        share of files held out for validation (default 0.1)\n"
+            "  --checkpoint FILE     checkpoint (default MODEL.vae.ckpt)\n"
+            "  --resume              continue from the checkpoint\n"
+            "  --presets DIR         write an LV2 preset bundle, one preset per input file\n"
+            "  --log FILE.csv        per-epoch figures for plotting\n"
+            "  --quiet               only the final summary\n");
+}
+
+static void parse(int argc, char **argv, options *o, int *first_input)
+{
+    enum { O_LATENT = 256, O_HIDDEN, O_ACT, O_EPOCHS, O_BATCH, O_LR, O_BETA, O_WARMUP, O_CLIP,
+           O_SEED, O_THREADS, O_RATE, O_FFT, O_HOP, O_VAL, O_CKPT, O_RESUME, O_PRESETS, O_LOG,
+           O_QUIET, O_STOP, O_HELP };
+    static const struct option longopts[] = {
+        {"output", required_argument, 0, 'o'}, {"latent", required_argument, 0, O_LATENT},
+        {"hidden", required_argument, 0, O_HIDDEN}, {"activation", required_argument, 0, O_ACT},
+        {"epochs", required_argument, 0, O_EPOCHS}, {"batch", required_argument, 0, O_BATCH},
+        {"lr", required_argument, 0, O_LR}, {"beta", required_argument, 0, O_BETA},
+        {"warmup", required_argument, 0, O_WARMUP}, {"clip", required_argument, 0, O_CLIP},
+        {"seed", required_argument, 0, O_SEED}, {"threads", required_argument, 0, O_THREADS},
+        {"rate", required_argument, 0, O_RATE}, {"fft", required_argument, 0, O_FFT},
+        {"hop", required_argument, 0, O_HOP}, {"val", required_argument, 0, O_VAL},
+        {"checkpoint", required_argument, 0, O_CKPT}, {"resume", no_argument, 0, O_RESUME},
+        {"presets", required_argument, 0, O_PRESETS}, {"log", required_argument, 0, O_LOG},
+        {"quiet", no_argument, 0, O_QUIET}, {"stop-after-batches", required_argument, 0, O_STOP},
+        {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
+    *o = (options){.latent = 8, .n_hidden = 2, .hidden = {512, 256}, .act = ANC_ACT_SILU,
+                   .epochs = 30, .batch = 256, .threads = 1, .rate = 44100, .fft = 1024,
+                   .hop = 256, .lr = 1e-3, .beta = 1.0, .val = 0.1, .clip = 50.0,
+                   .warmup = 2000, .seed = 1, .stop_after = -1};
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o->out = optarg; break;
+        case O_LATENT: o->latent = (int)anc_cli_int("--latent", optarg, 1, ANC_MAX_LATENT); break;
+        case O_HIDDEN:
+            if (!strcmp(optarg, "none") || !*optarg)
+                o->n_hidden = 0;
+            else
+                o->n_hidden = anc_cli_int_list("--hidden", optarg, o->hidden, ANC_MAX_HIDDEN, 1,
+                                               ANC_MAX_WIDTH);
+            break;
+        case O_ACT:
+            o->act = anc_activation_from_name(optarg);
+            if (o->act < 0 || o->act == ANC_ACT_LINEAR)
+                anc_cli_die(ANC_EXIT_USAGE, "--activation: unknown '%s' (silu, tanh, relu, "
+                            "leaky_relu)", optarg);
+            break;
+        case O_EPOCHS: o->epochs = (int)anc_cli_int("--epochs", optarg, 1, 1000000); break;
+        case O_BATCH: o->batch = (int)anc_cli_int("--batch", optarg, 1, 65536); break;
+        case O_LR: o->lr = anc_cli_double("--lr", optarg, 1e-9, 1.0); break;
+        case O_BETA: o->beta = anc_cli_double("--beta", optarg, 0.0, 1000.0); break;
+        case O_WARMUP: o->warmup = anc_cli_int("--warmup", optarg, 0, LONG_MAX); break;
+        case O_CLIP: o->clip = anc_cli_double("--clip", optarg, 1e-6, 1e12); break;
+        case O_SEED: o->seed = anc_cli_u64("--seed", optarg); break;
+        case O_THREADS: o->threads = (int)anc_cli_int("--threads", optarg, 1, 256); break;
+        case O_RATE: o->rate = (int)anc_cli_int("--rate", optarg, 8000, 384000); break;
+        case O_FFT: o->fft = (int)anc_cli_int("--fft", optarg, ANC_STFT_MIN_FFT, ANC_STFT_MAX_FFT); break;
+        case O_HOP: o->hop = (int)anc_cli_int("--hop", optarg, 1, ANC_STFT_MAX_FFT / 2); break;
+        case O_VAL: o->val = anc_cli_double("--val", optarg, 0.0, 0.9); break;
+        case O_CKPT: o->checkpoint = optarg; break;
+        case O_RESUME: o->resume = 1; break;
+        case O_PRESETS: o->presets = optarg; break;
+        case O_LOG: o->log = optarg; break;
+        case O_QUIET: o->quiet = 1; break;
+        case O_STOP: o->stop_after = anc_cli_int("--stop-after-batches", optarg, 0, LONG_MAX); break;
+        case 'h': case O_HELP: usage(stdout); exit(0);
+        default:
+            anc_cli_die(ANC_EXIT_USAGE, "unknown or incomplete option '%s' (see --help)",
+                        argv[optind - 1]);
+        }
+    }
+    if (!o->out)
+        anc_cli_die(ANC_EXIT_USAGE, "no output model given (-o MODEL.vae; see --help)");
+    if (optind >= argc)
+        anc_cli_die(ANC_EXIT_USAGE, "no input sound files or folders given (see --help)");
+    if (o->fft % 2 || o->hop > o->fft / 2)
+        anc_cli_die(ANC_EXIT_USAGE, "--fft must be even and --hop at most half of it (%d, %d)",
+                    o->fft, o->hop);
+    *first_input = optind;
+}
+
+/* Fails before any work when path cannot be written: creates and removes a probe
+ * file in its folder. */
+static void check_writable(const char *what, const char *path)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path) ? (int)(slash - path) : 1, path);
+    else
+        snprintf(dir, sizeof dir, ".");
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        anc_cli_die(ANC_EXIT_USAGE, "%s %s is a folder", what, path);
+    char probe[PATH_MAX + 64];
+    snprintf(probe, sizeof probe, "%s/.ancestral-probe-%ld", dir, (long)getpid());
+    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0)
+        anc_cli_die(ANC_EXIT_USAGE, "cannot write %s %s: %s", what, path, strerror(errno));
+    close(fd);
+    unlink(probe);
+}
+
+static void warn_file(void *user, const char *path, const char *reason)
+{
+    (void)user;
+    anc_cli_warn("skipping %s: %s", path, reason);
+}
+
+/* ---- training state and checkpoints -------------------------------------- */
+
+typedef struct state {
+    int epoch;           /* epochs completed */
+    long long batch;     /* batches completed within the current epoch */
+    long long step;      /* batches completed in all */
+    anc_rng rng_epoch;   /* the generator as it was when the current epoch began */
+    anc_rng rng;         /* the generator now */
+    anc_adam adam;
+    long long bad;       /* batches skipped for a non-finite loss or gradient */
+    double sum_total, sum_rec, sum_kl; /* running sums over this epoch's batches */
+} state;
+
+#define STATE_WORDS 41
+
+static void put64(uint32_t *w, uint64_t v) { w[0] = (uint32_t)v; w[1] = (uint32_t)(v >> 32); }
+static uint64_t get64(const uint32_t *w) { return (uint64_t)w[0] | (uint64_t)w[1] << 32; }
+static uint64_t dbits(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
+static double bitsd(uint64_t u) { double d; memcpy(&d, &u, 8); return d; }
+
+/* An anc_rng as 11 words: the four state words, the spare Gaussian, its flag. */
+static void pack_rng(uint32_t *w, const anc_rng *r)
+{
+    for (int i = 0; i < 4; i++)
+        put64(w + 2 * i, r->s[i]);
+    put64(w + 8, dbits(r->spare));
+    w[10] = (uint32_t)r->has_spare;
+}
+
+static void unpack_rng(const uint32_t *w, anc_rng *r)
+{
+    for (int i = 0; i < 4; i++)
+        r->s[i] = get64(w + 2 * i);
+    r->spare = bitsd(get64(w + 8));
+    r->has_spare = (int)w[10];
+}
+
+/* The "train.state" record of a checkpoint: word offsets below. n_train guards
+ * against resuming on different data. */
+static void pack_state(uint32_t *w, const state *s, size_t n_train)
+{
+    memset(w, 0, STATE_WORDS * sizeof *w);
+    w[0] = (uint32_t)s->epoch;
+    put64(w + 1, (uint64_t)s->batch);
+    put64(w + 3, (uint64_t)s->step);
+    put64(w + 5, (uint64_t)s->adam.t);
+    put64(w + 7, dbits(s->adam.lr));
+    put64(w + 9, (uint64_t)s->bad);
+    put64(w + 11, (uint64_t)n_train);
+    pack_rng(w + 13, &s->rng_epoch);
+    pack_rng(w + 24, &s->rng);
+    put64(w + 35, dbits(s->sum_total));
+    put64(w + 37, dbits(s->sum_rec));
+    put64(w + 39, dbits(s->sum_kl));
+}
+
+static size_t unpack_state(const uint32_t *w, state *s, float lr_default)
+{
+    anc_adam_init(&s->adam, lr_default);
+    s->epoch = (int)w[0];
+    s->batch = (long long)get64(w + 1);
+    s->step = (long long)get64(w + 3);
+    s->adam.t = (long long)get64(w + 5);
+    s->adam.lr = (float)bitsd(get64(w + 7));
+    s->bad = (long long)get64(w + 9);
+    unpack_rng(w + 13, &s->rng_epoch);
+    unpack_rng(w + 24, &s->rng);
+    s->sum_total = bitsd(get64(w + 35));
+    s->sum_rec = bitsd(get64(w + 37));
+    s->sum_kl = bitsd(get64(w + 39));
+    return (size_t)get64(w + 11);
+}
+
+/* ---- evaluation ---------------------------------------------------------- */
+
+typedef struct eval_result {
+    double lsd_db, elbo, rec, kl;
+} eval_result;
+
+/* Reconstructs frames idx[0..n-1] through the posterior mean (decode(mu(x))) and
+ * measures LSD in dB; with rng, also the single-sample ELBO (beta = 1). */
+static eval_result evaluate(anc_vae *vae, const anc_dataset *ds, const size_t *idx, size_t n,
+                            anc_rng *rng)
+{
+    const int D = ds->n_bins, L = anc_vae_get_config(vae)->n_latent;
+    const int B = anc_vae_max_batch(vae);
+    float *x = malloc(sizeof(float) * B * D), *f = malloc(sizeof(float) * B * D);
+    float *mu = malloc(sizeof(float) * B * L), *eps = malloc(sizeof(float) * B * L);
+    float *a = malloc(sizeof(float) * D), *b = malloc(sizeof(float) * D);
+    eval_result r = {NAN, NAN, NAN, NAN};
+    if (!x || !f || !mu || !eps || !a || !b)
+        anc_cli_die(ANC_EXIT_FAILURE, "out of memory evaluating the model");
+    anc_lsd lsd = {0};
+    double elbo = 0, rec = 0, kl = 0;
+    for (size_t i0 = 0; i0 < n; i0 += (size_t)B) {
+        int m = (int)(n - i0 < (size_t)B ? n - i0 : (size_t)B);
+        for (int j = 0; j < m; j++)
+            memcpy(x + (size_t)j * D, ds->z + idx[i0 + j] * D, sizeof(float) * D);
+        if (rng) {
+            anc_vae_loss l;
+            anc_rng_normal_fill(rng, eps, (size_t)m * L);
+            anc_vae_loss_batch(vae, x, eps, m, 1.0f, 0, NULL, &l);
+            elbo += -l.total * m;
+            rec += l.rec * m;
+            kl += l.kl * m;
+        }
+        anc_vae_encode(vae, x, m, mu, NULL);
+        anc_vae_decode(vae, mu, m, f);
+        for (int j = 0; j < m; j++) {
+            anc_features_denormalize(ds->mean, ds->std, x + (size_t)j * D, a, D);
+            anc_features_denormalize(ds->mean, ds->std, f + (size_t)j * D, b, D);
+            anc_lsd_add_db(&lsd, a, b, D);
+        }
+    }
+    r.lsd_db = anc_lsd_result(&lsd);
+    if (rng && n) {
+        r.elbo = elbo / (double)n;
+        r.rec = rec / (double)n;
+        r.kl = kl / (double)n;
+    }
+    free(x); free(f); free(mu); free(eps); free(a); free(b);
+    return r;
+}
+
+static double pca_lsd(const anc_pca *p, const anc_dataset *ds, const size_t *idx, size_t n)
+{
+    const int D = ds->n_bins;
+    float *rec = malloc(sizeof(float) * D), *tmp = malloc(sizeof(float) * p->k);
+    float *a = malloc(sizeof(float) * D), *b = malloc(sizeof(float) * D);
+    if (!rec || !tmp || !a || !b)
+        anc_cli_die(ANC_EXIT_FAILURE, "out of memory evaluating the PCA baseline");
+    anc_lsd lsd = {0};
+    for (size_t i = 0; i < n; i++) {
+        const float *x = ds->z + idx[i] * D;
+        anc_pca_reconstruct(p, x, rec, tmp);
+        anc_features_denormalize(ds->mean, ds->std, x, a, D);
+        anc_features_denormalize(ds->mean, ds->std, rec, b, D);
+        anc_lsd_add_db(&lsd, a, b, D);
+    }
+    free(rec); free(tmp); free(a); free(b);
+    return anc_lsd_result(&lsd);
+}
+
+/* ---- models and checkpoints ---------------------------------------------- */
+
+static anc_model *new_model(const options *o, const anc_vae_config *cfg, const anc_dataset *ds,
+                            const float *params)
+{
+    anc_model_header h = {.sample_rate = (uint32_t)o->rate, .n_fft = (uint32_t)o->fft,
+                          .hop = (uint32_t)o->hop, .window = ANC_WINDOW_HANN,
+                          .floor_db = ANC_FEATURE_FLOOR_DB, .arch = *cfg,
+                          .train_files = (uint32_t)ds->train_files,
+                          .val_files = (uint32_t)ds->val_files, .train_frames = ds->n_train,
+                          .val_frames = ds->n_val, .seed = o->seed, .beta = (float)o->beta};
+    anc_model *m;
+    anc_error err;
+    if (anc_model_create(&m, &h, &err) != ANC_OK)
+        anc_cli_die(ANC_EXIT_FAILURE, "cannot build the model: %s", err.message);
+    memcpy(anc_model_params(m), params, anc_model_num_params(m) * sizeof(float));
+    memcpy(anc_model_feature_mean(m), ds->mean, sizeof(float) * ds->n_bins);
+    memcpy(anc_model_feature_std(m), ds->std, sizeof(float) * ds->n_bins);
+    anc_latent_stats ls;
+    anc_model_latent_stats(m, &ls);
+    for (int l = 0; l < cfg->n_latent; l++) {
+        ls.order[l] = (uint32_t)l;
+        ls.mu_std[l] = 1.0f;
+    }
+    return m;
+}
+
+/* A checkpoint is a model file (the plugin can even play it) with the optimiser
+ * moments and the loop state as extra records. Written atomically. */
+static void write_checkpoint(const options *o, anc_vae *vae, const anc_dataset *ds,
+                             const state *s)
+{
+    anc_model *m = new_model(o, anc_vae_get_config(vae), ds, anc_vae_params(vae));
+    anc_model_header_mut(m)->epochs = (uint32_t)s->epoch;
+    uint32_t w[STATE_WORDS];
+    pack_state(w, s, ds->n_train);
+    anc_error err;
+    size_t np = anc_vae_num_params(vae);
+    if (anc_model_set_extra(m, "train.adam_m", ANC_DTYPE_F32, anc_vae_adam_m(vae), np, &err) ||
+        anc_model_set_extra(m, "train.adam_v", ANC_DTYPE_F32, anc_vae_adam_v(vae), np, &err) ||
+        anc_model_set_extra(m, "train.state", ANC_DTYPE_U32, w, STATE_WORDS, &err) ||
+        anc_model_save(m, o->checkpoint, &err))
+        anc_cli_die(ANC_EXIT_FAILURE, "cannot write checkpoint: %s", err.message);
+    anc_model_free(m);
+}
+
+/* Loads the checkpoint into vae and s; dies when it does not fit this run. */
+static void read_checkpoint(const options *o, anc_vae *vae, const anc_dataset *ds, state *s)
+{
+    anc_model *m;
+    anc_error err;
+    if (anc_model_load_file(&m, o->checkpoint, &err) != ANC_OK)
+        anc_cli_die(ANC_EXIT_USAGE, "cannot resume: %s", err.message);
+    const anc_model_header *h = anc_model_get_header(m);
+    const anc_vae_config *c = anc_vae_get_config(vae);
+    int same = h->sample_rate == (uint32_t)o->rate && h->n_fft == (uint32_t)o->fft &&
+               h->hop == (uint32_t)o->hop && h->arch.n_latent == c->n_latent &&
+               h->arch.n_hidden == c->n_hidden && h->arch.act == c->act &&
+               !memcmp(h->arch.hidden, c->hidden, sizeof c->hidden) && h->seed == o->seed;
+    size_t np = anc_vae_num_params(vae), n;
+    const float *am = anc_model_get_extra(m, "train.adam_m", ANC_DTYPE_F32, &n);
+    const float *av = n == np ? anc_model_get_extra(m, "train.adam_v", ANC_DTYPE_F32, &n) : NULL;
+    const uint32_t *w = anc_model_get_extra(m, "train.state", ANC_DTYPE_U32, &n);
+    if (!same)
+        anc_cli_die(ANC_EXIT_USAGE, "cannot resume from %s: it was trained with other settings "
+                    "(rate, FFT, hop, architecture or seed)", o->checkpoint);
+    if (!am || !av || !w || n != STATE_WORDS)
+        anc_cli_die(ANC_EXIT_USAGE, "cannot resume from %s: it holds no training state",
+                    o->checkpoint);
+    if (unpack_state(w, s, (float)o->lr) != ds->n_train)
+        anc_cli_die(ANC_EXIT_USAGE, "cannot resume from %s: the inputs have changed (%zu "
+                    "training frames now, a different number then)", o->checkpoint, ds->n_train);
+    memcpy(anc_vae_params(vae), anc_model_params_const(m), np * sizeof(float));
+    memcpy(anc_vae_adam_m(vae), am, np * sizeof(float));
+    memcpy(anc_vae_adam_v(vae), av, np * sizeof(float));
+    anc_model_free(m);
+}
+
+static int all_finite(const float *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(p[i]))
+            return 0;
+    return 1;
+}
+
+/* Fisher-Yates shuffle of the training frame order. */
+static void shuffle(size_t *a, size_t n, anc_rng *rng)
+{
+    for (size_t i = n - 1; i > 0 && n > 1; i--) {
+        size_t j = (size_t)anc_rng_below(rng, i + 1), t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+    }
+}
+
+/* Per-dimension KL, mean and spread of mu over the training frames; returns the
+ * order by decreasing KL in perm. */
+static void latent_stats(anc_vae *vae, const anc_dataset *ds, double *kl, double *mean,
+                         double *sd, int *perm)
+{
+    const int D = ds->n_bins, L = anc_vae_get_config(vae)->n_latent, B = anc_vae_max_batch(vae);
+    float *x = malloc(sizeof(float) * B * D), *mu = malloc(sizeof(float) * B * L);
+    float *lv = malloc(sizeof(float) * B * L);
+    double *sq = calloc((size_t)L, sizeof *sq);
+    if (!x || !mu || !lv || !sq)
+        anc_cli_die(ANC_EXIT_FAILURE, "out of memory for latent statistics");
+    for (int l = 0; l < L; l++)
+        kl[l] = mean[l] = 0.0;
+    for (size_t i0 = 0; i0 < ds->n_train; i0 += (size_t)B) {
+        int m = (int)(ds->n_train - i0 < (size_t)B ? ds->n_train - i0 : (size_t)B);
+        for (int j = 0; j < m; j++)
+            memcpy(x + (size_t)j * D, ds->z + ds->train[i0 + j] * D, sizeof(float) * D);
+        anc_vae_encode(vae, x, m, mu, lv);
+        for (int j = 0; j < m; j++)
+            for (int l = 0; l < L; l++) {
+                double u = mu[j * L + l], v = lv[j * L + l];
+                kl[l] += 0.5 * (u * u + exp(v) - v - 1.0);
+                mean[l] += u;
+                sq[l] += u * u;
+            }
+    }
+    double n = (double)ds->n_train;
+    for (int l = 0; l < L; l++) {
+        kl[l] /= n;
+        mean[l] /= n;
+        sd[l] = sqrt(fmax(sq[l] / n - mean[l] * mean[l], 0.0));
+        perm[l] = l;
+    }
+    /* insertion sort by decreasing KL; ties keep the lower index first */
+    for (int i = 1; i < L; i++)
+        for (int j = i; j > 0 && kl[perm[j]] > kl[perm[j - 1]]; j--) {
+            int t = perm[j];
+            perm[j] = perm[j - 1];
+            perm[j - 1] = t;
+        }
+    free(x); free(mu); free(lv); free(sq);
+}
+
+static void write_presets(const options *o, anc_vae *vae, const anc_dataset *ds,
+                          const anc_audio_corpus *corpus)
+{
+    const int D = ds->n_bins, L = anc_vae_get_config(vae)->n_latent;
+    anc_preset *ps = calloc(corpus->n_clips, sizeof *ps);
+    double *sum = calloc(corpus->n_clips * (size_t)L, sizeof *sum);
+    size_t *cnt = calloc(corpus->n_clips, sizeof *cnt);
+    char **labels = calloc(corpus->n_clips, sizeof *labels);
+    float *mu = malloc(sizeof(float) * L);
+    if (!ps || !sum || !cnt || !labels || !mu)
+        anc_cli_die(ANC_EXIT_FAILURE, "out of memory for presets");
+    for (size_t i = 0; i < ds->n_frames; i++) {
+        uint32_t c = ds->clip[i];
+        anc_vae_encode(vae, ds->z + i * D, 1, mu, NULL);
+        for (int l = 0; l < L; l++)
+            sum[c * L + l] += mu[l];
+        cnt[c]++;
+    }
+    size_t n = 0;
+    for (size_t c = 0; c < corpus->n_clips; c++) {
+        if (!cnt[c])
+            continue;
+        const char *path = corpus->clips[c].path, *base = strrchr(path, '/');
+        base = base ? base + 1 : path;
+        labels[n] = strdup(base);
+        if (!labels[n])
+            anc_cli_die(ANC_EXIT_FAILURE, "out of memory for presets");
+        char *dot = strrchr(labels[n], '.');
+        if (dot && dot != labels[n])
+            *dot = '\0';
+        ps[n].label = labels[n];
+        ps[n].n_knobs = L < ANC_PLUGIN_KNOBS ? L : ANC_PLUGIN_KNOBS;
+        for (int l = 0; l < ps[n].n_knobs; l++)
+            ps[n].knobs[l] = (float)(sum[c * L + l] / (double)cnt[c]);
+        n++;
+    }
+    char *abs = realpath(o->out, NULL);
+    char *uri = abs ? anc_file_uri(abs) : NULL;
+    anc_error err;
+    if (!uri)
+        anc_cli_die(ANC_EXIT_FAILURE, "cannot resolve the model path %s", o->out);
+    if (anc_presets_write(o->presets, ps, n, uri, &err) != ANC_OK)
+        anc_cli_die(ANC_EXIT_FAILURE, "cannot write presets: %s", err.message);
+    if (!o->quiet)
+        fprintf(stderr, "wrote %zu presets to %s\n", n, o->presets);
+    for (size_t i = 0; i < n; i++)
+        free(labels[i]);
+    free(labels); free(ps); free(sum); free(cnt); free(mu); free(abs); free(uri);
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+    anc_cli_set_program("ancestral-train");
+    options o;
+    int first;
+    parse(argc, argv, &o, &first);
+    char ckpt_buf[PATH_MAX + 8];
+    if (!o.checkpoint) {
+        snprintf(ckpt_buf, sizeof ckpt_buf, "%s.ckpt", o.out);
+        o.checkpoint = ckpt_buf;
+    }
+    check_writable("model", o.out);
+    check_writable("checkpoint", o.checkpoint);
+    FILE *logf = NULL;
+    if (o.log) {
+        int exists = access(o.log, F_OK) == 0;
+        logf = fopen(o.log, o.resume && exists ? "a" : "w");
+        if (!logf)
+            anc_cli_die(ANC_EXIT_USAGE, "cannot write log %s: %s", o.log, strerror(errno));
+        if (!(o.resume && exists))
+            fprintf(logf, "epoch,step,seconds,lr,beta,train_loss,train_rec,train_kl,train_lsd_db,"
+                          "val_elbo,val_lsd_db,skipped_batches\n");
+    }
+    const int tty = anc_cli_is_tty() && !o.quiet;
+    double t0 = anc_cli_now();
+
+    /* 1. Sound in. */
+    anc_audio_settings as;
+    anc_audio_settings_default(&as);
+    as.target_rate = o.rate;
+    as.min_samples = (size_t)o.fft;
+    as.warn = warn_file;
+    anc_audio_corpus *corpus;
+    anc_error err;
+    if (anc_audio_load((const char *const *)argv + first, (size_t)(argc - first), &as, &corpus,
+                       &err) != ANC_OK)
+        anc_cli_die(err.status == ANC_E_NOMEM ? ANC_EXIT_FAILURE : ANC_EXIT_USAGE, "%s",
+                    err.message);
+    const anc_audio_summary *sum = &corpus->summary;
+    if (corpus->n_clips == 0)
+        anc_cli_die(ANC_EXIT_USAGE, "no usable audio in the inputs (%zu files skipped)",
+                    sum->files_skipped);
+    if (!o.quiet)
+        fprintf(stderr, "read %zu files (%.1f s of audio); skipped %zu (%.1f s)\n",
+                sum->files_used, sum->seconds_used, sum->files_skipped, sum->seconds_skipped);
+
+    /* 2. Frames. */
+    anc_dataset *ds;
+    if (anc_dataset_build(corpus, o.fft, o.hop, o.val, o.seed, &ds, &err) != ANC_OK)
+        anc_cli_die(err.status == ANC_E_NOMEM ? ANC_EXIT_FAILURE : ANC_EXIT_USAGE, "%s",
+                    err.message);
+    if (!o.quiet)
+        fprintf(stderr, "%zu training frames from %zu files, %zu validation frames from %zu "
+                "files, %d bins\n", ds->n_train, ds->train_files, ds->n_val, ds->val_files,
+                ds->n_bins);
+
+    /* 3. Model and optimiser. */
+    openblas_set_num_threads(o.threads);
+    anc_vae_config cfg = {.n_input = ds->n_bins, .n_latent = o.latent, .n_hidden = o.n_hidden,
+                          .act = (anc_activation)o.act};
+    memcpy(cfg.hidden, o.hidden, sizeof cfg.hidden);
+    anc_vae *vae;
+    int max_batch = o.batch > 512 ? o.batch : 512;
+    if (anc_vae_create(&vae, &cfg, max_batch, &err) != ANC_OK)
+        anc_cli_die(err.status == ANC_E_NOMEM ? ANC_EXIT_FAILURE : ANC_EXIT_USAGE, "%s",
+                    err.message);
+    const size_t np = anc_vae_num_params(vae);
+    const int D = ds->n_bins, L = cfg.n_latent;
+    state s = {0};
+    anc_rng_seed(&s.rng, o.seed);
+    anc_vae_init(vae, &s.rng);
+    anc_adam_init(&s.adam, (float)o.lr);
+    s.rng_epoch = s.rng;
+    int resumed = 0;
+    if (o.resume && access(o.checkpoint, F_OK) == 0) {
+        read_checkpoint(&o, vae, ds, &s);
+        resumed = 1;
+        if (!o.quiet)
+            fprintf(stderr, "resuming from %s at epoch %d, batch %lld\n", o.checkpoint,
+                    s.epoch + 1, s.batch);
+    } else if (o.resume && !o.quiet) {
+        fprintf(stderr, "no checkpoint at %s: starting afresh\n", o.checkpoint);
+    }
+
+    /* Last good state, for the rare step that blows up despite clipping. */
+    float *good = malloc(3 * np * sizeof *good);
+    size_t *order = malloc(ds->n_train * sizeof *order);
+    float *xb = malloc(sizeof(float) * o.batch * D), *eps = malloc(sizeof(float) * o.batch * L);
+    if (!good || !order || !xb || !eps)
+        anc_cli_die(ANC_EXIT_FAILURE, "out of memory for training buffers");
+    memcpy(good, anc_vae_params(vae), 3 * np * sizeof *good); /* params, grads, m (v below) */
+    anc_adam good_adam = s.adam;
+
+    /* A fixed, evenly spaced subset of training frames for the per-epoch train LSD. */
+    size_t n_probe = ds->n_train < 4096 ? ds->n_train : 4096;
+    size_t *probe = malloc(n_probe * sizeof *probe);
+    if (!probe)
+        anc_cli_die(ANC_EXIT_FAILURE, "out of memory");
+    for (size_t i = 0; i < n_probe; i++)
+        probe[i] = ds->train[i * ds->n_train / n_probe];
+
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    const long long per_epoch = (long long)((ds->n_train + (size_t)o.batch - 1) / (size_t)o.batch);
+    double train_time = 0.0, frames_done = 0.0;
+    long long batches_this_run = 0;
+    eval_result last_val = {NAN, NAN, NAN, NAN};
+
+    for (; s.epoch < o.epochs; s.epoch++) {
+        /* The permutation comes from the generator as it was at the epoch's start, so
+         * a resumed run rebuilds the same order and skips what was done. */
+        anc_rng perm_rng = s.rng_epoch;
+        for (size_t i = 0; i < ds->n_train; i++)
+            order[i] = ds->train[i];
+        shuffle(order, ds->n_train, &perm_rng);
+        if (s.batch == 0)
+            s.rng = perm_rng;
+        double te = anc_cli_now();
+        for (; s.batch < per_epoch; s.batch++) {
+            if (interrupted || (o.stop_after >= 0 && batches_this_run >= o.stop_after)) {
+                if (tty)
+                    anc_cli_progress_end();
+                write_checkpoint(&o, vae, ds, &s);
+                fprintf(stderr, "%s: interrupted at epoch %d batch %lld; checkpoint written to "
+                        "%s (continue with --resume)\n", anc_cli_program(), s.epoch + 1, s.batch,
+                        o.checkpoint);
+                return ANC_EXIT_FAILURE;
+            }
+            size_t start = (size_t)s.batch * (size_t)o.batch;
+            int m = (int)(ds->n_train - start < (size_t)o.batch ? ds->n_train - start
+                                                                 : (size_t)o.batch);
+            for (int j = 0; j < m; j++)
+                memcpy(xb + (size_t)j * D, ds->z + order[start + j] * D, sizeof(float) * D);
+            anc_rng_normal_fill(&s.rng, eps, (size_t)m * L);
+            float beta = (float)(o.warmup > 0 && s.step < o.warmup
+                                     ? o.beta * (double)s.step / (double)o.warmup
+                                     : o.beta);
+            anc_vae_zero_grad(vae);
+            anc_vae_loss l;
+            anc_status st = anc_vae_loss_batch(vae, xb, eps, m, beta, 1, NULL, &l);
+            double gn = st == ANC_OK ? anc_grad_clip(anc_vae_grads(vae), np, o.clip) : NAN;
+            s.step++;
+            batches_this_run++;
+            if (st != ANC_OK || !isfinite(gn)) {
+                s.bad++;
+                if (tty)
+                    anc_cli_progress_end();
+                anc_cli_warn("epoch %d batch %lld: non-finite %s; batch skipped", s.epoch + 1,
+                             s.batch + 1, st != ANC_OK ? "loss" : "gradient");
+                continue;
+            }
+            anc_adam_step(&s.adam, anc_vae_params(vae), anc_vae_grads(vae), anc_vae_adam_m(vae),
+                          anc_vae_adam_v(vae), np);
+            if (!all_finite(anc_vae_params(vae), np)) {
+                /* Back to the last good state with half the rate. */
+                memcpy(anc_vae_params(vae), good, np * sizeof(float));
+                memcpy(anc_vae_adam_m(vae), good + 2 * np, np * sizeof(float));
+                memset(anc_vae_adam_v(vae), 0, np * sizeof(float));
+                s.adam = good_adam;
+                s.adam.lr *= 0.5f;
+                s.bad++;
+                anc_cli_warn("epoch %d batch %lld: parameters became non-finite; back to the "
+                             "state of the epoch start with learning rate %g", s.epoch + 1,
+                             s.batch + 1, (double)s.adam.lr);
+                continue;
+            }
+            s.sum_total += l.total * m;
+            s.sum_rec += l.rec * m;
+            s.sum_kl += l.kl * m;
+            frames_done += m;
+            if (tty && (s.batch % 4 == 0 || s.batch + 1 == per_epoch)) {
+                char label[64], extra[160];
+                double done = (double)(s.epoch * per_epoch + s.batch + 1) /
+                              (double)(o.epochs * per_epoch);
+                snprintf(label, sizeof label, "epoch %d/%d", s.epoch + 1, o.epochs);
+                snprintf(extra, sizeof extra, "loss %.2f KL %.2f val LSD %.2f dB", l.total, l.kl,
+                         last_val.lsd_db);
+                anc_cli_progress(label, done, train_time + anc_cli_now() - te, extra);
+            }
+        }
+        train_time += anc_cli_now() - te;
+
+        /* End of epoch: measure, log, checkpoint. Evaluation draws its noise from a
+         * generator of its own so it never shifts the training sequence. */
+        size_t counted = ds->n_train;
+        double tl = s.sum_total / (double)counted, tr = s.sum_rec / (double)counted,
+               tk = s.sum_kl / (double)counted;
+        anc_rng erng;
+        anc_rng_seed(&erng, o.seed * 1000003ULL + (uint64_t)s.epoch);
+        eval_result tre = evaluate(vae, ds, probe, n_probe, NULL);
+        last_val = ds->n_val ? evaluate(vae, ds, ds->val, ds->n_val, &erng)
+                             : (eval_result){NAN, NAN, NAN, NAN};
+        if (tty)
+            anc_cli_progress_end();
+        if (!o.quiet)
+            fprintf(stderr, "epoch %d/%d: loss %.3f (rec %.3f, KL %.3f) train LSD %.2f dB, "
+                    "val LSD %.2f dB, val ELBO %.2f%s\n", s.epoch + 1, o.epochs, tl, tr, tk,
+                    tre.lsd_db, last_val.lsd_db, last_val.elbo,
+                    s.bad ? " (some batches skipped)" : "");
+        if (logf) {
+            fprintf(logf, "%d,%lld,%.3f,%.6g,%.6g,%.6f,%.6f,%.6f,%.4f,%.6f,%.4f,%lld\n",
+                    s.epoch + 1, s.step, anc_cli_now() - t0, (double)s.adam.lr,
+                    o.warmup > 0 && s.step < o.warmup ? o.beta * s.step / o.warmup : o.beta, tl,
+                    tr, tk, tre.lsd_db, last_val.elbo, last_val.lsd_db, s.bad);
+            fflush(logf);
+        }
+        s.batch = 0;
+        s.sum_total = s.sum_rec = s.sum_kl = 0.0;
+        s.rng_epoch = s.rng;
+        memcpy(good, anc_vae_params(vae), np * sizeof(float));
+        memcpy(good + 2 * np, anc_vae_adam_m(vae), np * sizeof(float));
+        good_adam = s.adam;
+        struct { int epoch; } done = {s.epoch + 1};
+        state saved = s;
+        saved.epoch = done.epoch;
+        write_checkpoint(&o, vae, ds, &saved);
+    }
+    (void)resumed;
+
+    /* 4. Latents in order of importance. */
+    double kl[ANC_MAX_LATENT], mean[ANC_MAX_LATENT], sd[ANC_MAX_LATENT];
+    int perm[ANC_MAX_LATENT];
+    latent_stats(vae, ds, kl, mean, sd, perm);
+    if (anc_vae_permute_latents(vae, perm, &err) != ANC_OK)
+        anc_cli_die(ANC_EXIT_FAILURE, "%s", err.message);
+
+    /* 5. Final figures, against the PCA baseline. */
+    eval_result tr_final = evaluate(vae, ds, ds->train, ds->n_train, NULL);
+    anc_rng erng;
+    anc_rng_seed(&erng, o.seed * 7919ULL + 17);
+    eval_result va = ds->n_val ? evaluate(vae, ds, ds->val, ds->n_val, &erng)
+                               : (eval_result){NAN, NAN, NAN, NAN};
+    anc_pca *pca = NULL;
+    double pca_val = NAN, pca_train = NAN;
+    if (anc_pca_fit(ds->z, ds->train, ds->n_train, D, L < D ? L : D, &pca, &err) == ANC_OK) {
+        pca_train = pca_lsd(pca, ds, ds->train, ds->n_train);
+        if (ds->n_val)
+            pca_val = pca_lsd(pca, ds, ds->val, ds->n_val);
+        anc_pca_free(pca);
+    } else {
+        anc_cli_warn("PCA baseline skipped: %s", err.message);
+    }
+
+    /* 6. Save. */
+    anc_model *model = new_model(&o, &cfg, ds, anc_vae_params(vae));
+    anc_model_header *h = anc_model_header_mut(model);
+    h->epochs = (uint32_t)o.epochs;
+    h->train_lsd_db = (float)tr_final.lsd_db;
+    h->val_lsd_db = (float)va.lsd_db;
+    h->pca_val_lsd_db = (float)pca_val;
+    h->val_elbo_nats_per_frame = (float)va.elbo;
+    anc_latent_stats ls;
+    anc_model_latent_stats(model, &ls);
+    for (int j = 0; j < L; j++) {
+        ls.order[j] = (uint32_t)perm[j];
+        ls.kl[j] = (float)kl[perm[j]];
+        ls.mu_mean[j] = (float)mean[perm[j]];
+        ls.mu_std[j] = (float)sd[perm[j]];
+    }
+    if (anc_model_save(model, o.out, &err) != ANC_OK)
+        anc_cli_die(ANC_EXIT_FAILURE, "cannot save the model: %s", err.message);
+    if (o.presets)
+        write_presets(&o, vae, ds, corpus);
+
+    double fps = train_time > 0 ? frames_done / train_time : 0.0;
+    printf("model: %s\n", o.out);
+    printf("files_used: %zu\nfiles_skipped: %zu\nseconds_used: %.1f\n", sum->files_used,
+           sum->files_skipped, sum->seconds_used);
+    printf("train_files: %zu\nval_files: %zu\ntrain_frames: %zu\nval_frames: %zu\n",
+           ds->train_files, ds->val_files, ds->n_train, ds->n_val);
+    printf("epochs: %d\nparameters: %zu\nthreads: %d\n", o.epochs, np, o.threads);
+    printf("frames_per_second: %.0f\n", fps);
+    printf("train_lsd_db: %.3f\nval_lsd_db: %.3f\n", tr_final.lsd_db, va.lsd_db);
+    printf("pca_train_lsd_db: %.3f\npca_val_lsd_db: %.3f\n", pca_train, pca_val);
+    printf("val_elbo_nats_per_frame: %.3f\nval_kl_nats_per_frame: %.3f\n", va.elbo, va.kl);
+    printf("skipped_batches: %lld\n", s.bad);
+    printf("latent_kl:");
+    for (int j = 0; j < L; j++)
+        printf(" %.3f", kl[perm[j]]);
+    printf("\nseconds: %.1f\n", anc_cli_now() - t0);
+
+    if (logf)
+        fclose(logf);
+    anc_model_free(model);
+    free(good); free(order); free(xb); free(eps); free(probe);
+    anc_vae_free(vae);
+    anc_dataset_free(ds);
+    anc_audio_corpus_free(corpus);
+    return ANC_EXIT_OK;
+}
