@@ -64,4 +64,10 @@ set -e
 [ $rc -eq 2 ] || fail "unwritable output: exit $rc, want 2"
 [ "$(wc -l <"$d/nw.txt")" -eq 1 ] || fail "unwritable output: want one line, got: $(cat "$d/nw.txt")"
 echo "ok bad input and unwritable output exit 2 with one line"
-echo "1 passed, 0 failed" >/dev/null
+
+# 5. a batch whose loss is NaN is skipped with a warning and never reaches the model
+$train $common --fault-nan-batch 3 -o "$d/nan.vae" "$d/wav" >"$d/nan.txt" 2>"$d/nan.err"
+grep -q "non-finite loss; batch skipped" "$d/nan.err" || fail "no warning for a NaN batch"
+grep -q "^skipped_batches: 1$" "$d/nan.txt" || fail "skipped batch not counted"
+cmp -s "$d/a.vae" "$d/nan.vae" && fail "the poisoned batch changed nothing?"
+echo "ok a NaN batch is skipped, counted and reported"

@@ -34,13 +34,14 @@
 #include "vae.h"
 
 typedef struct options {
-    const char *out, *checkpoint, *presets, *log;
+    const char *out, *checkpoint, *presets, *log, *dump;
     int latent, n_hidden, hidden[ANC_MAX_HIDDEN], act;
     int epochs, batch, threads, rate, fft, hop, resume, quiet;
     double lr, beta, val, clip;
     long warmup;
     unsigned long long seed;
     long stop_after; /* testing: behave as if interrupted after this many batches */
+    long fault_nan;  /* testing: poison this batch (global step) with a NaN */
 } options;
 
 static volatile sig_atomic_t interrupted = 0;
@@ -71,14 +72,17 @@ static void usage(FILE *f)
             "  --resume              continue from the checkpoint\n"
             "  --presets DIR         write an LV2 preset bundle, one preset per input file\n"
             "  --log FILE.csv        per-epoch figures for plotting\n"
-            "  --quiet               only the final summary\n");
+            "  --quiet               only the final summary\n"
+            "  --dump-frames FILE    write the normalised training frames (for benchmarks:\n"
+            "                        int32 frames, int32 bins, then float32 values, little-endian)\n"
+            "                        and exit\n");
 }
 
 static void parse(int argc, char **argv, options *o, int *first_input)
 {
     enum { O_LATENT = 256, O_HIDDEN, O_ACT, O_EPOCHS, O_BATCH, O_LR, O_BETA, O_WARMUP, O_CLIP,
            O_SEED, O_THREADS, O_RATE, O_FFT, O_HOP, O_VAL, O_CKPT, O_RESUME, O_PRESETS, O_LOG,
-           O_QUIET, O_STOP, O_HELP };
+           O_QUIET, O_STOP, O_DUMP, O_FAULT, O_HELP };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'}, {"latent", required_argument, 0, O_LATENT},
         {"hidden", required_argument, 0, O_HIDDEN}, {"activation", required_argument, 0, O_ACT},
@@ -91,11 +95,14 @@ static void parse(int argc, char **argv, options *o, int *first_input)
         {"checkpoint", required_argument, 0, O_CKPT}, {"resume", no_argument, 0, O_RESUME},
         {"presets", required_argument, 0, O_PRESETS}, {"log", required_argument, 0, O_LOG},
         {"quiet", no_argument, 0, O_QUIET}, {"stop-after-batches", required_argument, 0, O_STOP},
+        {"dump-frames", required_argument, 0, O_DUMP},
+        {"fault-nan-batch", required_argument, 0, O_FAULT},
         {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
     *o = (options){.latent = 8, .n_hidden = 2, .hidden = {512, 256}, .act = ANC_ACT_SILU,
                    .epochs = 30, .batch = 256, .threads = 1, .rate = 44100, .fft = 1024,
                    .hop = 256, .lr = 1e-3, .beta = 1.0, .val = 0.1, .clip = 50.0,
-                   .warmup = 2000, .seed = 1, .stop_after = -1};
+                   .warmup = 2000, .seed = 1, .stop_after = -1,
+                   .fault_nan = -1};
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
@@ -132,6 +139,8 @@ static void parse(int argc, char **argv, options *o, int *first_input)
         case O_PRESETS: o->presets = optarg; break;
         case O_LOG: o->log = optarg; break;
         case O_QUIET: o->quiet = 1; break;
+        case O_DUMP: o->dump = optarg; break;
+        case O_FAULT: o->fault_nan = anc_cli_int("--fault-nan-batch", optarg, 0, LONG_MAX); break;
         case O_STOP: o->stop_after = anc_cli_int("--stop-after-batches", optarg, 0, LONG_MAX); break;
         case 'h': case O_HELP: usage(stdout); exit(0);
         default:
@@ -509,6 +518,22 @@ static void write_presets(const options *o, anc_vae *vae, const anc_dataset *ds,
     free(labels); free(ps); free(sum); free(cnt); free(mu); free(abs); free(uri);
 }
 
+/* The normalised training frames in file order, for comparing trainers on the
+ * very same data. The host is little-endian (x86-64, aarch64), as the format says. */
+static void dump_frames(const char *path, const anc_dataset *ds)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        anc_cli_die(ANC_EXIT_USAGE, "cannot write %s: %s", path, strerror(errno));
+    int32_t hdr[2] = {(int32_t)ds->n_train, ds->n_bins};
+    int ok = fwrite(hdr, sizeof hdr, 1, f) == 1;
+    for (size_t i = 0; ok && i < ds->n_train; i++)
+        ok = fwrite(ds->z + ds->train[i] * ds->n_bins, sizeof(float), (size_t)ds->n_bins, f) ==
+             (size_t)ds->n_bins;
+    if (fclose(f) != 0 || !ok)
+        anc_cli_die(ANC_EXIT_FAILURE, "cannot write %s: %s", path, strerror(errno));
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 int main(int argc, char **argv)
@@ -566,6 +591,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "%zu training frames from %zu files, %zu validation frames from %zu "
                 "files, %d bins\n", ds->n_train, ds->train_files, ds->n_val, ds->val_files,
                 ds->n_bins);
+
+    if (o.dump) {
+        dump_frames(o.dump, ds);
+        return ANC_EXIT_OK;
+    }
 
     /* 3. Model and optimiser. */
     openblas_set_num_threads(o.threads);
@@ -645,6 +675,8 @@ int main(int argc, char **argv)
             for (int j = 0; j < m; j++)
                 memcpy(xb + (size_t)j * D, ds->z + order[start + j] * D, sizeof(float) * D);
             anc_rng_normal_fill(&s.rng, eps, (size_t)m * L);
+            if (s.step == o.fault_nan)
+                xb[0] = NAN;
             float beta = (float)(o.warmup > 0 && s.step < o.warmup
                                      ? o.beta * (double)s.step / (double)o.warmup
                                      : o.beta);
