@@ -222,9 +222,9 @@ static anc_status check_header(const anc_model_header *h, anc_status bad, int in
     if (h->sample_rate < SAMPLE_RATE_MIN || h->sample_rate > SAMPLE_RATE_MAX)
         return fail(err, bad, AT(OFF_SAMPLE_RATE), "sample_rate %u Hz out of range %u..%u",
                     (unsigned)h->sample_rate, SAMPLE_RATE_MIN, SAMPLE_RATE_MAX);
-    if (h->n_fft < ANC_STFT_MIN_FFT || h->n_fft > ANC_STFT_MAX_FFT || h->n_fft % 2)
+    if (h->n_fft < ANC_STFT_MIN_FFT || h->n_fft > ANC_MODEL_MAX_FFT || h->n_fft % 2)
         return fail(err, bad, AT(OFF_N_FFT), "n_fft %u is not an even size in %d..%d",
-                    (unsigned)h->n_fft, ANC_STFT_MIN_FFT, ANC_STFT_MAX_FFT);
+                    (unsigned)h->n_fft, ANC_STFT_MIN_FFT, ANC_MODEL_MAX_FFT);
     if (h->hop < 1 || h->hop > h->n_fft / 2)
         return fail(err, bad, AT(OFF_HOP), "hop %u out of range 1..%u (n_fft/2)",
                     (unsigned)h->hop, (unsigned)h->n_fft / 2);

@@ -47,12 +47,13 @@
 
 #define ANC_MODEL_MAGIC "ANCVAE\r\n"
 #define ANC_MODEL_VERSION 1u
+#define ANC_MODEL_MAX_FFT 8192 /* largest FFT a model may use */
 #define ANC_MODEL_MAX_BYTES ((size_t)1 << 31) /* 2 GiB: anything larger is refused */
 
 typedef struct anc_model_header {
     /* STFT */
     uint32_t sample_rate;  /* Hz, 8000 .. 384000 */
-    uint32_t n_fft;        /* ANC_STFT_MIN_FFT .. ANC_STFT_MAX_FFT, even */
+    uint32_t n_fft;        /* ANC_STFT_MIN_FFT .. ANC_MODEL_MAX_FFT, even */
     uint32_t hop;          /* 1 .. n_fft / 2 */
     uint32_t window;       /* anc_window */
     float floor_db;        /* feature floor, ANC_FEATURE_FLOOR_DB */

@@ -48,9 +48,10 @@ enum { BIN_TODO = 0, BIN_DONE = 1, BIN_RANDOM = 2 };
 /* A heap entry. idx < n_bins: bin idx of the current frame is to get its phase
  * from the previous frame (time step); idx >= n_bins: bin idx - n_bins of the
  * current frame is known and passes its phase to its neighbours (frequency
- * step). key is the log magnitude the heap orders by. */
+ * step). key is the log magnitude the heap orders by; float precision orders
+ * magnitudes to 1e-7 relative, and 8-byte entries keep the heap in cache. */
 typedef struct heap_entry {
-    double key;
+    float key;
     int idx;
 } heap_entry;
 
@@ -72,25 +73,31 @@ struct anc_phase {
     anc_rng own_rng;
 };
 
-static void heap_push(anc_phase *ph, double key, int idx)
+/* Moves e up from slot j to its place. */
+static void sift_up(heap_entry *h, int j, heap_entry e)
 {
-    heap_entry *h = ph->heap;
-    int j = ph->heap_len;
-    if (j >= 2 * ph->n_bins)
-        return; /* unreachable (see integrate()); keeps a bug from writing out of bounds */
-    ph->heap_len++;
     while (j > 0) {
         int p = (j - 1) / 2;
-        if (h[p].key >= key)
+        if (h[p].key >= e.key)
             break;
         h[j] = h[p];
         j = p;
     }
-    h[j].key = key;
-    h[j].idx = idx;
+    h[j] = e;
 }
 
-/* Removes and returns the entry with the largest key; the heap is not empty. */
+static void heap_push(anc_phase *ph, double key, int idx)
+{
+    if (ph->heap_len >= 2 * ph->n_bins)
+        return; /* unreachable (see integrate()); keeps a bug from writing out of bounds */
+    heap_entry e = {(float)key, idx};
+    sift_up(ph->heap, ph->heap_len++, e);
+}
+
+/* Removes and returns the entry with the largest key; the heap is not empty.
+ * Floyd's variant: the hole left at the root sinks along the larger children to
+ * a leaf (one comparison per level), and the last entry, which belongs near
+ * the bottom, rises from there. */
 static int heap_pop(anc_phase *ph)
 {
     heap_entry *h = ph->heap;
@@ -98,21 +105,39 @@ static int heap_pop(anc_phase *ph)
     const int n = --ph->heap_len;
     if (n == 0)
         return top;
-    const heap_entry last = h[n];
     int j = 0;
     for (;;) {
         int c = 2 * j + 1;
         if (c >= n)
             break;
-        if (c + 1 < n && h[c + 1].key > h[c].key)
-            c++;
-        if (h[c].key <= last.key)
-            break;
+        c += c + 1 < n && h[c + 1].key > h[c].key;
         h[j] = h[c];
         j = c;
     }
-    h[j] = last;
+    sift_up(h, j, h[n]);
     return top;
+}
+
+/* Orders h[0 .. heap_len) into a heap in linear time. */
+static void heapify(anc_phase *ph)
+{
+    heap_entry *h = ph->heap;
+    const int n = ph->heap_len;
+    for (int i = n / 2 - 1; i >= 0; i--) {
+        const heap_entry e = h[i];
+        int j = i;
+        for (;;) {
+            int c = 2 * j + 1;
+            if (c >= n)
+                break;
+            c += c + 1 < n && h[c + 1].key > h[c].key;
+            if (h[c].key <= e.key)
+                break;
+            h[j] = h[c];
+            j = c;
+        }
+        h[j] = e;
+    }
 }
 
 int anc_phase_method_from_name(const char *name)
@@ -294,7 +319,8 @@ static void integrate(anc_phase *ph, anc_rng *rng)
     ph->heap_len = 0;
     for (int k = 0; k < nb; k++)
         if (state[k] == BIN_TODO && l1[k] > thr)
-            heap_push(ph, l1[k], k);
+            ph->heap[ph->heap_len++] = (heap_entry){(float)l1[k], k};
+    heapify(ph);
 
     while (remaining > 0) {
         if (ph->heap_len == 0) {
@@ -355,11 +381,23 @@ void anc_phase_next(anc_phase *ph, anc_phase_method m, const float *mag, float *
     }
 
     for (int k = 0; k < nb; k++) {
-        /* remainder() wraps to [-pi, pi]: the next frame starts from a small value. */
-        const double p = remainder(ph->phase[k], TWO_PI);
+        /* Wrapped to [-pi, pi]: the next frame starts from a small value. */
+        double p = ph->phase[k];
+        p -= TWO_PI * floor(p * (1.0 / TWO_PI) + 0.5);
         ph->phase[k] = p;
         const double v = (k & 1) ? -(double)ph->mag[k] : (double)ph->mag[k]; /* (-1)^k: frame start */
         re[k] = (float)(v * cos(p));
         im[k] = (float)(v * sin(p));
+    }
+    /* DC and Nyquist of a real frame are real (phase 0 or pi in either
+     * reference), and the inverse FFT drops their imaginary parts: snap them so
+     * their magnitude survives. */
+    for (int e = 0; e < 2; e++) {
+        const int k = e ? nb - 1 : 0;
+        const int flip = fabs(ph->phase[k]) > 0.5 * PI;
+        ph->phase[k] = flip ? PI : 0.0;
+        const double v = ((k & 1) != flip) ? -(double)ph->mag[k] : (double)ph->mag[k];
+        re[k] = (float)v;
+        im[k] = 0.0f;
     }
 }

@@ -2,7 +2,7 @@
  * synthesis with FFTW (single precision) and a periodic Hann window.
  *
  * Conventions (shared by the trainer, the evaluator and the real-time engine):
- *  - n_fft: any even size from 256 to 8192; hop: 1 .. n_fft/2. n_bins = n_fft/2 + 1.
+ *  - n_fft: any even size from 256 to 16384; hop: 1 .. n_fft/2. n_bins = n_fft/2 + 1.
  *  - Spectra are scaled so that a full-scale sine centred on a bin reads
  *    magnitude 1.0 in that bin: X[k] = (2 / sum(w)) * FFT(w * x)[k].
  *  - Synthesis multiplies the inverse FFT by the window again and divides by the
@@ -24,7 +24,7 @@
 #include "status.h"
 
 #define ANC_STFT_MIN_FFT 256
-#define ANC_STFT_MAX_FFT 8192
+#define ANC_STFT_MAX_FFT 16384 /* the engine scales a model FFT of up to 8192 to 192 kHz hosts */
 
 typedef enum anc_window { ANC_WINDOW_HANN = 0 } anc_window;
 

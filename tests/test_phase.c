@@ -7,9 +7,9 @@
  * The signals are synthesised here (deterministic): harmonic notes at 110, 220,
  * 440 and 880 Hz with decaying harmonics under a spectral envelope, a note with
  * vibrato, an exponential chirp, a noise burst and a train of clicks, at
- * 44100 Hz. The bounds come
- * from the literature (Průša and Søndergaard, DAFx 2016; Průša, Balazs and
- * Søndergaard, TASLP 2017): causal RTPGHI reaches about -16 to -21 dB at
+ * 44100 Hz. The bounds come from the literature (Průša and Søndergaard, DAFx
+ * 2016; Průša, Balazs and Søndergaard, TASLP 2017): on real recordings causal
+ * RTPGHI reaches about -16 to -21 dB at
  * hop = n_fft/4 and -22 to -25 dB at n_fft/8, random phase about -4 dB. The test
  * fails if RTPGHI on a harmonic note, the vibrato or the chirp is worse than
  * -16 dB (n_fft/4) or -20 dB (n_fft/8), if it is not at least 8 dB better than
@@ -26,7 +26,8 @@
  * is still printed and still held to the margin over random phase.
  *
  * It also checks that degenerate frames (silence, one bin, huge, NaN) give
- * finite output with the given magnitudes. */
+ * finite output with the given magnitudes, that long runs stay exact and that a
+ * reset stream repeats itself. */
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
@@ -276,9 +277,9 @@ done:
     free(w.im);
 }
 
-/* Runs frames through both methods and checks that every output is finite and
- * has the given magnitude (|re + i im| = mag, up to float rounding; NaN or
- * negative as 0, +Inf as FLT_MAX). */
+/* Runs frames through a method and checks that every output is finite, has the
+ * given magnitude (|re + i im| = mag, up to float rounding; NaN or negative as
+ * 0, +Inf as FLT_MAX) and is real at DC and Nyquist. */
 static int run_frames(anc_phase *ph, anc_phase_method m, const float *mag, int nb, int repeats,
                       const char *what)
 {
@@ -290,6 +291,8 @@ static int run_frames(anc_phase *ph, anc_phase_method m, const float *mag, int n
             double want = mag[k] > FLT_MAX ? FLT_MAX : (mag[k] > 0.0f ? mag[k] : 0.0);
             double got = hypot((double)re[k], (double)im[k]);
             int ok = isfinite(re[k]) && isfinite(im[k]) && fabs(got - want) <= 1e-6 * want + 1e-30;
+            if (k == 0 || k == nb - 1)
+                ok = ok && im[k] == 0.0f; /* DC and Nyquist of a real frame are real */
             if (!ok && bad < 3)
                 printf("  %s (%s), frame %d bin %d: mag %g -> %g%+gi\n", what,
                        anc_phase_method_name(m), r, k, (double)mag[k], (double)re[k],
@@ -341,7 +344,7 @@ static void test_degenerate(void)
     anc_phase_free(ph);
 }
 
-/* Hours of running: after 2^20 frames of a steady tone the phases are still
+/* Long running: after 2^18 frames (12 minutes at hop 128, 44.1 kHz) of a steady tone the phases are still
  * wrapped and the output exact in magnitude; and the same stream after a reset
  * gives the same frames. */
 static void test_long_run_and_reset(void)
@@ -356,9 +359,9 @@ static void test_long_run_and_reset(void)
         double d = (k - 37.3) / 1.5;
         mag[k] = (float)(0.5 * exp(-0.5 * d * d) + 1e-4);
     }
-    for (long i = 0; i < (1L << 20); i++)
+    for (long i = 0; i < (1L << 18); i++)
         anc_phase_next(ph, ANC_PHASE_RTPGHI, mag, re, im, NULL);
-    run_frames(ph, ANC_PHASE_RTPGHI, mag, nb, 2, "after 2^20 frames");
+    run_frames(ph, ANC_PHASE_RTPGHI, mag, nb, 2, "after 2^18 frames");
 
     anc_phase_reset(ph);
     for (int i = 0; i < 10; i++)

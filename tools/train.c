@@ -131,8 +131,8 @@ static void parse(int argc, char **argv, options *o, int *first_input)
         case O_SEED: o->seed = anc_cli_u64("--seed", optarg); break;
         case O_THREADS: o->threads = (int)anc_cli_int("--threads", optarg, 1, 256); break;
         case O_RATE: o->rate = (int)anc_cli_int("--rate", optarg, 8000, 384000); break;
-        case O_FFT: o->fft = (int)anc_cli_int("--fft", optarg, ANC_STFT_MIN_FFT, ANC_STFT_MAX_FFT); break;
-        case O_HOP: o->hop = (int)anc_cli_int("--hop", optarg, 1, ANC_STFT_MAX_FFT / 2); break;
+        case O_FFT: o->fft = (int)anc_cli_int("--fft", optarg, ANC_STFT_MIN_FFT, ANC_MODEL_MAX_FFT); break;
+        case O_HOP: o->hop = (int)anc_cli_int("--hop", optarg, 1, ANC_MODEL_MAX_FFT / 2); break;
         case O_VAL: o->val = anc_cli_double("--val", optarg, 0.0, 0.9); break;
         case O_CKPT: o->checkpoint = optarg; break;
         case O_RESUME: o->resume = 1; break;

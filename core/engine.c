@@ -1,0 +1,434 @@
+/* engine.c — the real-time synthesis engine (see engine.h for the contract).
+ *
+ * One frame per host hop: latent target -> glide -> decoder mean f(z) -> feature
+ * noise (ancestral sampling of x) -> dB -> magnitudes on the model's bins ->
+ * linear interpolation onto the host's bins -> phase (RTPGHI or random) ->
+ * inverse FFT -> overlap-add. The newest frame completes the next hop of output,
+ * which is played from a FIFO; a new frame is made whenever the FIFO runs dry,
+ * so any block length works, including blocks that do not divide the hop.
+ *
+ * Latency: controls are read once per run() and picked up by the next frame,
+ * which starts playing 0 .. hop-1 samples later depending on where the block
+ * falls on the frame grid. The engine reports the middle of that range, hop/2,
+ * the delay that centres host latency compensation on the true one. */
+#include "engine.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+#define ANC_HAVE_MXCSR 1
+#endif
+
+#include "feature.h"
+#include "nn.h"
+#include "rng.h"
+#include "stft.h"
+
+/* Output guard: a decoded spectrum far outside the training data can be loud;
+ * beyond this the output is clamped (12 dB above full scale). */
+#define OUT_LIMIT 4.0f
+/* Decoded levels are clamped to this ceiling (dBFS per bin) before exp. */
+#define DB_CEILING 12.0f
+/* Time constant of the gain and enable ramps: 10 ms, click-free. */
+#define RAMP_SECONDS 0.01
+
+struct anc_engine {
+    /* model */
+    int L, D, nh, hidden[ANC_MAX_HIDDEN], maxw;
+    anc_activation act;
+    float *dec_w[ANC_MAX_HIDDEN], *dec_b[ANC_MAX_HIDDEN], *out_w, *out_b; /* into weights */
+    float *weights;
+    float *mean, *std; /* [D] */
+    float sigma;
+    double model_rate;
+    /* host */
+    double host_rate, hop_seconds;
+    int n_fft, hop, bins;
+    int *map_i;        /* [bins] model bin below the host bin, -1 above Nyquist */
+    float *map_w;      /* [bins] interpolation weight of map_i + 1 */
+    anc_stft *stft;
+    anc_phase *phase;
+    /* signal state */
+    float *z, *target, *drawn, *ext; /* [L] */
+    int have_ext;
+    float *h1, *h2;    /* [maxw] */
+    float *feat;       /* [D] features, then dB, then magnitudes on model bins */
+    float *mag, *re, *im; /* [bins] */
+    float *frame, *ola;   /* [n_fft] */
+    float *fifo;          /* [hop] finished output */
+    int fifo_pos;         /* next sample to play; hop = empty */
+    double since_draw;    /* seconds since the last prior draw */
+    int drawn_once;
+    float gain, enable;   /* current ramped values */
+    float ramp;           /* per-sample ramp coefficient */
+    anc_rng rng;
+    uint64_t seed;
+    anc_engine_params p;
+    float *block;         /* one allocation behind every float buffer */
+};
+
+/* True when n has no prime factor above 7: FFTW is fast on such sizes and slow
+ * on large primes (2230 = 2 * 5 * 223 runs several times slower than 2240). */
+static int smooth(int n)
+{
+    static const int primes[] = {2, 3, 5, 7};
+    for (int i = 0; i < 4; i++)
+        while (n % primes[i] == 0)
+            n /= primes[i];
+    return n == 1;
+}
+
+/* The even 7-smooth size nearest to x (ties go up). */
+static int nearest_smooth_even(double x)
+{
+    int c = 2 * (int)lround(0.5 * x);
+    for (int d = 0;; d += 2) {
+        if (smooth(c + d))
+            return c + d;
+        if (c - d >= 2 && smooth(c - d))
+            return c - d;
+    }
+}
+
+void anc_engine_params_default(anc_engine_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->mode = ANC_MODE_KNOBS;
+    p->temperature = 1.0f;
+    p->rate = 2.0f;
+    p->glide = 0.05f;
+    p->noise = 0.0f;
+    p->gain_db = 0.0f;
+    p->enabled = 1;
+    p->phase = ANC_PHASE_RTPGHI;
+}
+
+static float clampf(float v, float lo, float hi, float dflt)
+{
+    if (!isfinite(v))
+        return dflt;
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+void anc_engine_set_params(anc_engine *e, const anc_engine_params *in)
+{
+    anc_engine_params d, *p = &e->p;
+    anc_engine_params_default(&d);
+    for (int k = 0; k < ANC_ENGINE_KNOBS; k++)
+        p->knobs[k] = clampf(in->knobs[k], -4.0f, 4.0f, 0.0f);
+    p->mode = (in->mode >= 0 && in->mode <= 2) ? in->mode : d.mode;
+    p->temperature = clampf(in->temperature, 0.0f, 3.0f, d.temperature);
+    p->rate = clampf(in->rate, 0.01f, 50.0f, d.rate);
+    p->glide = clampf(in->glide, 0.0f, 10.0f, d.glide);
+    p->noise = clampf(in->noise, 0.0f, 2.0f, d.noise);
+    p->gain_db = clampf(in->gain_db, -60.0f, 12.0f, d.gain_db);
+    p->enabled = in->enabled != 0;
+    p->phase = (in->phase >= 0 && in->phase < ANC_PHASE_METHOD_COUNT) ? in->phase : d.phase;
+}
+
+void anc_engine_free(anc_engine *e)
+{
+    if (!e)
+        return;
+    anc_stft_free(e->stft);
+    anc_phase_free(e->phase);
+    free(e->weights);
+    free(e->map_i);
+    free(e->block);
+    free(e);
+}
+
+anc_status anc_engine_create(anc_engine **out, const anc_model *m, double host_rate,
+                             uint64_t seed, anc_error *err)
+{
+    *out = NULL;
+    if (!m)
+        return anc_error_set(err, ANC_E_INVALID, "no model");
+    if (!(host_rate >= 8000.0 && host_rate <= 384000.0))
+        return anc_error_set(err, ANC_E_INVALID, "host sample rate %g Hz out of range 8000..384000",
+                             host_rate);
+    const anc_model_header *h = anc_model_get_header(m);
+    anc_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return anc_error_set(err, ANC_E_NOMEM, "out of memory for the engine");
+    e->L = h->arch.n_latent;
+    e->D = h->arch.n_input;
+    e->nh = h->arch.n_hidden;
+    e->act = h->arch.act;
+    e->maxw = e->L;
+    for (int i = 0; i < e->nh; i++) {
+        e->hidden[i] = h->arch.hidden[i];
+        if (e->hidden[i] > e->maxw)
+            e->maxw = e->hidden[i];
+    }
+    e->model_rate = h->sample_rate;
+    e->host_rate = host_rate;
+    e->seed = seed;
+
+    /* Same frame and hop durations as the model: scale both by the rate ratio
+     * (the FFT to the nearest size FFTW handles fast: the window changes by well
+     * under 1 %, the bin grid is interpolated anyway). */
+    double ratio = host_rate / (double)h->sample_rate;
+    e->n_fft = ratio == 1.0 ? (int)h->n_fft : nearest_smooth_even(h->n_fft * ratio);
+    e->hop = (int)lround(h->hop * ratio);
+    if (e->hop < 1)
+        e->hop = 1;
+    if (e->hop > e->n_fft / 2)
+        e->hop = e->n_fft / 2;
+    e->hop_seconds = e->hop / host_rate;
+    anc_status s = anc_stft_create(&e->stft, e->n_fft, e->hop, err);
+    if (s == ANC_OK)
+        s = anc_phase_create(&e->phase, e->n_fft, e->hop, err);
+    if (s != ANC_OK) {
+        anc_engine_free(e);
+        return anc_error_set(err, s, "model FFT %u at %u Hz cannot run at %g Hz: %s",
+                             (unsigned)h->n_fft, (unsigned)h->sample_rate, host_rate,
+                             err ? err->message : "");
+    }
+    e->bins = e->n_fft / 2 + 1;
+
+    /* Decoder weights: copy the decoder tensors into one block of our own. */
+    anc_vae_tensors t;
+    anc_model_tensors(m, &t);
+    size_t nw = 0;
+    int in = e->L;
+    for (int i = 0; i < e->nh; i++) {
+        int o = e->hidden[e->nh - 1 - i];
+        nw += (size_t)o * in + o;
+        in = o;
+    }
+    nw += (size_t)e->D * in + e->D;
+    e->weights = malloc(nw * sizeof *e->weights);
+    size_t nf = (size_t)4 * e->L + 2 * (size_t)e->maxw + 3 * (size_t)e->D + 3 * (size_t)e->bins +
+                2 * (size_t)e->n_fft + (size_t)e->hop + (size_t)e->bins;
+    e->block = calloc(nf, sizeof *e->block);
+    e->map_i = malloc((size_t)e->bins * sizeof *e->map_i);
+    if (!e->weights || !e->block || !e->map_i) {
+        anc_engine_free(e);
+        return anc_error_set(err, ANC_E_NOMEM, "out of memory for the engine");
+    }
+    float *w = e->weights;
+    in = e->L;
+    for (int i = 0; i < e->nh; i++) {
+        int o = e->hidden[e->nh - 1 - i];
+        e->dec_w[i] = w;
+        memcpy(w, t.dec_w[i], sizeof(float) * o * in);
+        w += (size_t)o * in;
+        e->dec_b[i] = w;
+        memcpy(w, t.dec_b[i], sizeof(float) * o);
+        w += o;
+        in = o;
+    }
+    e->out_w = w;
+    memcpy(w, t.out_w, sizeof(float) * e->D * in);
+    w += (size_t)e->D * in;
+    e->out_b = w;
+    memcpy(w, t.out_b, sizeof(float) * e->D);
+    e->sigma = expf(t.log_sigma[0]);
+
+    float *b = e->block;
+#define TAKE(ptr, n) (ptr = b, b += (n))
+    TAKE(e->z, e->L);
+    TAKE(e->target, e->L);
+    TAKE(e->drawn, e->L);
+    TAKE(e->ext, e->L);
+    TAKE(e->h1, e->maxw);
+    TAKE(e->h2, e->maxw);
+    TAKE(e->feat, e->D);
+    TAKE(e->mean, e->D);
+    TAKE(e->std, e->D);
+    TAKE(e->mag, e->bins);
+    TAKE(e->re, e->bins);
+    TAKE(e->im, e->bins);
+    TAKE(e->frame, e->n_fft);
+    TAKE(e->ola, e->n_fft);
+    TAKE(e->fifo, e->hop);
+    TAKE(e->map_w, e->bins);
+#undef TAKE
+    memcpy(e->mean, anc_model_feature_mean_const(m), sizeof(float) * e->D);
+    memcpy(e->std, anc_model_feature_std_const(m), sizeof(float) * e->D);
+
+    /* Host bin j sits at j * host_rate / n_fft Hz, i.e. at model bin position
+     * j * (host_rate / n_fft) / (model_rate / model_n_fft). */
+    double scale = (host_rate / e->n_fft) / ((double)h->sample_rate / h->n_fft);
+    for (int j = 0; j < e->bins; j++) {
+        double pos = j * scale;
+        if (pos > e->D - 1) {
+            e->map_i[j] = -1;
+            e->map_w[j] = 0.0f;
+        } else {
+            int i0 = (int)floor(pos);
+            if (i0 >= e->D - 1)
+                i0 = e->D - 2 < 0 ? 0 : e->D - 2;
+            e->map_i[j] = i0;
+            e->map_w[j] = (float)(pos - i0);
+        }
+    }
+    e->ramp = (float)(1.0 - exp(-1.0 / (RAMP_SECONDS * host_rate)));
+    anc_engine_params_default(&e->p);
+    anc_engine_reset(e);
+    *out = e;
+    return ANC_OK;
+}
+
+static void knob_target(anc_engine *e, float *dst)
+{
+    for (int l = 0; l < e->L; l++)
+        dst[l] = l < ANC_ENGINE_KNOBS ? e->p.knobs[l] : 0.0f;
+}
+
+void anc_engine_reset(anc_engine *e)
+{
+    anc_rng_seed(&e->rng, e->seed);
+    anc_phase_reset(e->phase);
+    memset(e->ola, 0, sizeof(float) * e->n_fft);
+    memset(e->fifo, 0, sizeof(float) * e->hop);
+    memset(e->drawn, 0, sizeof(float) * e->L);
+    e->fifo_pos = e->hop;
+    e->since_draw = 0.0;
+    e->drawn_once = 0;
+    e->have_ext = 0;
+    knob_target(e, e->target);
+    memcpy(e->z, e->target, sizeof(float) * e->L);
+    e->gain = e->p.enabled ? powf(10.0f, e->p.gain_db / 20.0f) : 0.0f;
+    e->enable = e->p.enabled ? 1.0f : 0.0f;
+}
+
+void anc_engine_set_latent(anc_engine *e, const float *z, int n)
+{
+    for (int l = 0; l < e->L; l++)
+        e->ext[l] = l < n ? clampf(z[l], -8.0f, 8.0f, 0.0f) : 0.0f;
+    e->have_ext = 1;
+}
+
+/* Next latent target from the mode; draws from the prior at the given rate. */
+static void update_target(anc_engine *e)
+{
+    const anc_engine_params *p = &e->p;
+    if (e->have_ext) {
+        memcpy(e->target, e->ext, sizeof(float) * e->L);
+        return;
+    }
+    if (p->mode == ANC_MODE_KNOBS) {
+        knob_target(e, e->target);
+        return;
+    }
+    e->since_draw += e->hop_seconds;
+    if (!e->drawn_once || e->since_draw >= 1.0 / p->rate) {
+        for (int l = 0; l < e->L; l++)
+            e->drawn[l] = p->temperature * (float)anc_rng_normal(&e->rng);
+        e->since_draw = 0.0;
+        e->drawn_once = 1;
+    }
+    if (p->mode == ANC_MODE_ANCESTRAL) {
+        memcpy(e->target, e->drawn, sizeof(float) * e->L);
+    } else {
+        knob_target(e, e->target);
+        for (int l = 0; l < e->L; l++)
+            e->target[l] += e->drawn[l];
+    }
+}
+
+/* Decodes, samples, resynthesises one hop into the FIFO. */
+static void next_frame(anc_engine *e)
+{
+    const anc_engine_params *p = &e->p;
+    update_target(e);
+    float a = p->glide > 0.0f ? (float)exp(-e->hop_seconds / p->glide) : 0.0f;
+    for (int l = 0; l < e->L; l++)
+        e->z[l] = a * e->z[l] + (1.0f - a) * e->target[l];
+
+    /* f(z): hidden layers, then the linear output. */
+    const float *x = e->z;
+    float *y = e->h1;
+    int in = e->L;
+    for (int i = 0; i < e->nh; i++) {
+        int o = e->hidden[e->nh - 1 - i];
+        anc_dense_act_vec(y, x, e->dec_w[i], e->dec_b[i], in, o, e->act);
+        x = y;
+        y = y == e->h1 ? e->h2 : e->h1;
+        in = o;
+    }
+    anc_dense_act_vec(e->feat, x, e->out_w, e->out_b, in, e->D, ANC_ACT_LINEAR);
+
+    /* x ~ N(f(z), (noise sigma)^2 I), then back to magnitudes on the model's bins. */
+    if (p->noise > 0.0f) {
+        float s = p->noise * e->sigma;
+        for (int d = 0; d < e->D; d++)
+            e->feat[d] += s * (float)anc_rng_normal(&e->rng);
+    }
+    anc_features_denormalize(e->mean, e->std, e->feat, e->feat, e->D);
+    for (int d = 0; d < e->D; d++) {
+        float v = e->feat[d];
+        e->feat[d] = !(v < DB_CEILING) ? DB_CEILING : v; /* NaN reads as the ceiling */
+    }
+    anc_db_to_mag(e->feat, e->feat, e->D);
+    for (int j = 0; j < e->bins; j++) {
+        int i0 = e->map_i[j];
+        e->mag[j] = i0 < 0 ? 0.0f
+                           : e->feat[i0] + e->map_w[j] * (e->feat[i0 + 1 < e->D ? i0 + 1 : i0] -
+                                                          e->feat[i0]);
+    }
+    anc_phase_next(e->phase, (anc_phase_method)p->phase, e->mag, e->re, e->im, &e->rng);
+    anc_stft_inverse(e->stft, e->re, e->im, e->frame);
+
+    /* Overlap-add: after adding the new frame the first hop samples are final. */
+    const int N = e->n_fft, H = e->hop;
+    int bad = 0;
+    for (int i = 0; i < N; i++) {
+        e->ola[i] += e->frame[i];
+        bad |= !isfinite(e->ola[i]);
+    }
+    if (bad) {
+        /* Cannot happen with finite weights; if it does, heal instead of hissing. */
+        memset(e->ola, 0, sizeof(float) * N);
+        anc_phase_reset(e->phase);
+    }
+    memcpy(e->fifo, e->ola, sizeof(float) * H);
+    memmove(e->ola, e->ola + H, sizeof(float) * (N - H));
+    memset(e->ola + N - H, 0, sizeof(float) * H);
+    e->fifo_pos = 0;
+}
+
+void anc_engine_process(anc_engine *e, float *out, uint32_t n)
+{
+#ifdef ANC_HAVE_MXCSR
+    /* Flush denormals to zero while we run (tails of decaying frames), and put the
+     * host's mode back afterwards. */
+    unsigned int csr = _mm_getcsr();
+    _mm_setcsr(csr | 0x8040);
+#endif
+    const float gain_target = e->p.enabled ? powf(10.0f, e->p.gain_db / 20.0f) : 0.0f;
+    const float r = e->ramp;
+    uint32_t done = 0;
+    while (done < n) {
+        if (e->fifo_pos >= e->hop)
+            next_frame(e);
+        uint32_t k = (uint32_t)(e->hop - e->fifo_pos);
+        if (k > n - done)
+            k = n - done;
+        const float *src = e->fifo + e->fifo_pos;
+        float g = e->gain;
+        for (uint32_t i = 0; i < k; i++) {
+            g += r * (gain_target - g);
+            float v = src[i] * g;
+            v = v > OUT_LIMIT ? OUT_LIMIT : v < -OUT_LIMIT ? -OUT_LIMIT : v;
+            out[done + i] = fabsf(v) < 1e-30f ? 0.0f : v;
+        }
+        e->gain = fabsf(g) < 1e-30f ? 0.0f : g;
+        e->fifo_pos += (int)k;
+        done += k;
+    }
+#ifdef ANC_HAVE_MXCSR
+    _mm_setcsr(csr);
+#endif
+}
+
+uint32_t anc_engine_latency(const anc_engine *e) { return (uint32_t)(e->hop / 2); }
+int anc_engine_n_latent(const anc_engine *e) { return e->L; }
+int anc_engine_host_fft(const anc_engine *e) { return e->n_fft; }
+int anc_engine_host_hop(const anc_engine *e) { return e->hop; }
+const float *anc_engine_current_z(const anc_engine *e) { return e->z; }

@@ -1,0 +1,85 @@
+/* engine.h — the real-time synthesis engine: the heart of the plugin and of
+ * ancestral-render.
+ *
+ * Hop by hop it moves the latent vector z towards its target (the knobs, or draws
+ * from the prior in ancestral mode) with glide, decodes the mean spectrum f(z),
+ * draws x ~ N(f(z), (noise * sigma)^2 I) in feature space (ancestral sampling),
+ * turns features back into magnitudes, maps them from the model's frequency grid
+ * onto the host's, rebuilds phase (RTPGHI by default), and overlap-adds the
+ * inverse FFT into the output.
+ *
+ * Sample rates: the engine runs its STFT at the host rate with the model's frame
+ * duration and hop duration (n_fft and hop scaled by host_rate / model_rate), so
+ * time and frequency resolution, and therefore the timbre, are the same at every
+ * host rate; the decoded magnitudes are interpolated from the model's bins onto
+ * the host's. Content above the model's Nyquist frequency is silent.
+ *
+ * Threading and real time: anc_engine_create() and anc_engine_free() allocate and
+ * plan FFTs (call them from a non-real-time thread, e.g. an LV2 worker).
+ * Everything else is hard real time: no allocation, lock, I/O or FFTW planning,
+ * any block length from 0 up, and the output is always finite, never denormal,
+ * whatever the parameter values (NaN, Inf and huge values are sanitised). */
+#ifndef ANC_ENGINE_H
+#define ANC_ENGINE_H
+
+#include <stdint.h>
+
+#include "model.h"
+#include "phase.h"
+#include "status.h"
+
+#define ANC_ENGINE_KNOBS 16
+
+typedef enum anc_engine_mode {
+    ANC_MODE_KNOBS = 0,      /* z follows the knobs */
+    ANC_MODE_ANCESTRAL = 1,  /* z follows draws from the prior N(0, temperature^2 I) */
+    ANC_MODE_KNOBS_NOISE = 2 /* z follows the knobs plus prior draws scaled by temperature */
+} anc_engine_mode;
+
+/* The controls, in the plugin's units. Ranges in brackets; out-of-range values are
+ * clamped and non-finite ones replaced by the default by anc_engine_set_params(). */
+typedef struct anc_engine_params {
+    float knobs[ANC_ENGINE_KNOBS]; /* z1..z16 in prior standard deviations [-4, 4], 0 */
+    int mode;                      /* anc_engine_mode, 0 */
+    float temperature;             /* spread of drawn z [0, 3], 1 */
+    float rate;                    /* new draws per second in the drawing modes [0.01, 50], 2 */
+    float glide;                   /* seconds of smoothing towards the target [0, 10], 0.05 */
+    float noise;                   /* observation noise scale (times sigma) [0, 2], 0 */
+    float gain_db;                 /* output gain [-60, 12], 0 */
+    int enabled;                   /* 0 fades to silence without a click, 1 */
+    int phase;                     /* anc_phase_method, RTPGHI */
+} anc_engine_params;
+
+void anc_engine_params_default(anc_engine_params *p);
+
+typedef struct anc_engine anc_engine;
+
+/* Builds an engine for model m at host_rate (22050 .. 192000 Hz; other rates from
+ * 8000 to 384000 work too when the scaled FFT fits). The engine copies what it needs
+ * from m, so m may be freed afterwards. seed starts its random generator. Free with
+ * anc_engine_free(). */
+anc_status anc_engine_create(anc_engine **out, const anc_model *m, double host_rate,
+                             uint64_t seed, anc_error *err);
+void anc_engine_free(anc_engine *e); /* accepts NULL */
+
+/* Clears all signal state (activate()): z returns to the current target, overlap
+ * buffers and phase memory are zeroed, the random generator is reseeded. RT safe. */
+void anc_engine_reset(anc_engine *e);
+/* Sanitises and stores the controls; they take effect at the next frame. RT safe. */
+void anc_engine_set_params(anc_engine *e, const anc_engine_params *p);
+/* Writes n output samples. RT safe. */
+void anc_engine_process(anc_engine *e, float *out, uint32_t n);
+
+/* Samples from a control change to the output that reflects it (see engine.c). */
+uint32_t anc_engine_latency(const anc_engine *e);
+int anc_engine_n_latent(const anc_engine *e);
+int anc_engine_host_fft(const anc_engine *e);
+int anc_engine_host_hop(const anc_engine *e);
+/* The latent vector used for the most recent frame (n_latent values). */
+const float *anc_engine_current_z(const anc_engine *e);
+
+/* Offline helpers for ancestral-render --input: set the latent target directly
+ * (in model dimensions, bypassing the knobs and modes) for the next frame. */
+void anc_engine_set_latent(anc_engine *e, const float *z, int n);
+
+#endif
