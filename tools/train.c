@@ -594,6 +594,10 @@ int main(int argc, char **argv)
 
     if (o.dump) {
         dump_frames(o.dump, ds);
+        anc_dataset_free(ds);
+        anc_audio_corpus_free(corpus);
+        if (logf)
+            fclose(logf);
         return ANC_EXIT_OK;
     }
 
@@ -646,6 +650,8 @@ int main(int argc, char **argv)
     signal(SIGTERM, on_signal);
     const long long per_epoch = (long long)((ds->n_train + (size_t)o.batch - 1) / (size_t)o.batch);
     double train_time = 0.0, frames_done = 0.0;
+    anc_model *model = NULL;
+    int status = ANC_EXIT_OK;
     long long batches_this_run = 0;
     eval_result last_val = {NAN, NAN, NAN, NAN};
 
@@ -667,7 +673,8 @@ int main(int argc, char **argv)
                 fprintf(stderr, "%s: interrupted at epoch %d batch %lld; checkpoint written to "
                         "%s (continue with --resume)\n", anc_cli_program(), s.epoch + 1, s.batch,
                         o.checkpoint);
-                return ANC_EXIT_FAILURE;
+                status = ANC_EXIT_FAILURE;
+                goto done;
             }
             size_t start = (size_t)s.batch * (size_t)o.batch;
             int m = (int)(ds->n_train - start < (size_t)o.batch ? ds->n_train - start
@@ -787,7 +794,7 @@ int main(int argc, char **argv)
     }
 
     /* 6. Save. */
-    anc_model *model = new_model(&o, &cfg, ds, anc_vae_params(vae));
+    model = new_model(&o, &cfg, ds, anc_vae_params(vae));
     anc_model_header *h = anc_model_header_mut(model);
     h->epochs = (uint32_t)o.epochs;
     h->train_lsd_db = (float)tr_final.lsd_db;
@@ -824,6 +831,7 @@ int main(int argc, char **argv)
         printf(" %.3f", kl[perm[j]]);
     printf("\nseconds: %.1f\n", anc_cli_now() - t0);
 
+done:
     if (logf)
         fclose(logf);
     anc_model_free(model);
@@ -831,5 +839,5 @@ int main(int argc, char **argv)
     anc_vae_free(vae);
     anc_dataset_free(ds);
     anc_audio_corpus_free(corpus);
-    return ANC_EXIT_OK;
+    return status;
 }
