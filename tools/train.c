@@ -34,7 +34,7 @@
 #include "vae.h"
 
 typedef struct options {
-    const char *out, *checkpoint, *presets, *log, *dump;
+    const char *out, *checkpoint, *presets, *presets_model, *log, *dump;
     int latent, n_hidden, hidden[ANC_MAX_HIDDEN], act;
     int epochs, batch, threads, rate, fft, hop, resume, quiet;
     double lr, beta, val, clip;
@@ -71,6 +71,8 @@ static void usage(FILE *f)
             "  --checkpoint FILE     checkpoint (default MODEL.vae.ckpt)\n"
             "  --resume              continue from the checkpoint\n"
             "  --presets DIR         write an LV2 preset bundle, one preset per input file\n"
+            "  --presets-model IRI   model reference written in the presets (default: the\n"
+            "                        model's absolute file URI; e.g. a path relative to the bundle)\n"
             "  --log FILE.csv        per-epoch figures for plotting\n"
             "  --quiet               only the final summary\n"
             "  --dump-frames FILE    write the normalised training frames (for benchmarks:\n"
@@ -82,7 +84,7 @@ static void parse(int argc, char **argv, options *o, int *first_input)
 {
     enum { O_LATENT = 256, O_HIDDEN, O_ACT, O_EPOCHS, O_BATCH, O_LR, O_BETA, O_WARMUP, O_CLIP,
            O_SEED, O_THREADS, O_RATE, O_FFT, O_HOP, O_VAL, O_CKPT, O_RESUME, O_PRESETS, O_LOG,
-           O_QUIET, O_STOP, O_DUMP, O_FAULT, O_HELP };
+           O_QUIET, O_STOP, O_DUMP, O_FAULT, O_PMODEL, O_HELP };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'}, {"latent", required_argument, 0, O_LATENT},
         {"hidden", required_argument, 0, O_HIDDEN}, {"activation", required_argument, 0, O_ACT},
@@ -97,6 +99,7 @@ static void parse(int argc, char **argv, options *o, int *first_input)
         {"quiet", no_argument, 0, O_QUIET}, {"stop-after-batches", required_argument, 0, O_STOP},
         {"dump-frames", required_argument, 0, O_DUMP},
         {"fault-nan-batch", required_argument, 0, O_FAULT},
+        {"presets-model", required_argument, 0, O_PMODEL},
         {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
     *o = (options){.latent = 8, .n_hidden = 2, .hidden = {512, 256}, .act = ANC_ACT_SILU,
                    .epochs = 30, .batch = 256, .threads = 1, .rate = 44100, .fft = 1024,
@@ -140,6 +143,7 @@ static void parse(int argc, char **argv, options *o, int *first_input)
         case O_LOG: o->log = optarg; break;
         case O_QUIET: o->quiet = 1; break;
         case O_DUMP: o->dump = optarg; break;
+        case O_PMODEL: o->presets_model = optarg; break;
         case O_FAULT: o->fault_nan = anc_cli_int("--fault-nan-batch", optarg, 0, LONG_MAX); break;
         case O_STOP: o->stop_after = anc_cli_int("--stop-after-batches", optarg, 0, LONG_MAX); break;
         case 'h': case O_HELP: usage(stdout); exit(0);
@@ -504,8 +508,8 @@ static void write_presets(const options *o, anc_vae *vae, const anc_dataset *ds,
             ps[n].knobs[l] = (float)(sum[c * L + l] / (double)cnt[c]);
         n++;
     }
-    char *abs = realpath(o->out, NULL);
-    char *uri = abs ? anc_file_uri(abs) : NULL;
+    char *abs = o->presets_model ? NULL : realpath(o->out, NULL);
+    char *uri = o->presets_model ? strdup(o->presets_model) : abs ? anc_file_uri(abs) : NULL;
     anc_error err;
     if (!uri)
         anc_cli_die(ANC_EXIT_FAILURE, "cannot resolve the model path %s", o->out);
@@ -743,7 +747,7 @@ int main(int argc, char **argv)
         last_val = ds->n_val ? evaluate(vae, ds, ds->val, ds->n_val, &erng)
                              : (eval_result){NAN, NAN, NAN, NAN};
         if (tty)
-            anc_cli_progress_end();
+            fputs("\r\033[K", stderr); /* the epoch line replaces the bar */
         if (!o.quiet)
             fprintf(stderr, "epoch %d/%d: loss %.3f (rec %.3f, KL %.3f) train LSD %.2f dB, "
                     "val LSD %.2f dB, val ELBO %.2f%s\n", s.epoch + 1, o.epochs, tl, tr, tk,

@@ -1,0 +1,200 @@
+/* render.c — ancestral-render: renders a model to a WAV file offline with the same
+ * core engine the plugin runs, block by block.
+ *
+ *   ancestral-render --model M.vae -o OUT.wav [--latent z1,z2,...]   fixed point
+ *   ancestral-render --model M.vae -o OUT.wav --random SEED          ancestral sampling
+ *   ancestral-render --model M.vae -o OUT.wav --input IN.wav         encode, decode,
+ *                                                                    resynthesise
+ * with the plugin's other controls as flags. Exit status: 0 ok, 1 runtime failure,
+ * 2 bad usage or unusable input. */
+#include <getopt.h>
+#include <math.h>
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audio_in.h"
+#include "cli.h"
+#include "engine.h"
+#include "feature.h"
+#include "model.h"
+#include "model_vae.h"
+#include "stft.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: ancestral-render --model MODEL.vae -o OUT.wav [options]\n"
+            "  --latent z1,z2,...   fixed latent point, in prior standard deviations\n"
+            "  --random SEED        ancestral sampling: z drawn from the prior\n"
+            "  --input IN.wav       reconstruct IN through the encoder (timbre of the model)\n"
+            "  --seconds S          length without --input (default 4)\n"
+            "  --rate HZ            output sample rate (default: the model's)\n"
+            "  --mode knobs|ancestral|knobs+noise   (default knobs, or ancestral with --random)\n"
+            "  --temperature X      spread of drawn z (default 1)\n"
+            "  --draws X            new draws per second in the drawing modes (default 2)\n"
+            "  --glide S            seconds of smoothing between targets (default 0.05)\n"
+            "  --noise X            observation noise scale, times sigma (default 0)\n"
+            "  --gain DB            output gain (default 0)\n"
+            "  --phase rtpghi|random   phase reconstruction (default rtpghi)\n"
+            "  --block N            frames per processing block (default 256)\n");
+}
+
+static void write_wav(const char *path, const float *y, size_t n, int rate)
+{
+    SF_INFO info = {.samplerate = rate, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT};
+    SNDFILE *f = sf_open(path, SFM_WRITE, &info);
+    if (!f)
+        anc_cli_die(ANC_EXIT_USAGE, "cannot write %s: %s", path, sf_strerror(NULL));
+    sf_command(f, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
+    sf_count_t w = sf_write_float(f, y, (sf_count_t)n);
+    if (w != (sf_count_t)n || sf_close(f) != 0)
+        anc_cli_die(ANC_EXIT_FAILURE, "cannot write %s: short write", path);
+}
+
+int main(int argc, char **argv)
+{
+    anc_cli_set_program("ancestral-render");
+    enum { O_MODEL = 256, O_LATENT, O_RANDOM, O_INPUT, O_SECONDS, O_RATE, O_MODE, O_TEMP,
+           O_DRAWS, O_GLIDE, O_NOISE, O_GAIN, O_PHASE, O_BLOCK, O_HELP };
+    static const struct option longopts[] = {
+        {"model", required_argument, 0, O_MODEL}, {"output", required_argument, 0, 'o'},
+        {"latent", required_argument, 0, O_LATENT}, {"random", required_argument, 0, O_RANDOM},
+        {"input", required_argument, 0, O_INPUT}, {"seconds", required_argument, 0, O_SECONDS},
+        {"rate", required_argument, 0, O_RATE}, {"mode", required_argument, 0, O_MODE},
+        {"temperature", required_argument, 0, O_TEMP}, {"draws", required_argument, 0, O_DRAWS},
+        {"glide", required_argument, 0, O_GLIDE}, {"noise", required_argument, 0, O_NOISE},
+        {"gain", required_argument, 0, O_GAIN}, {"phase", required_argument, 0, O_PHASE},
+        {"block", required_argument, 0, O_BLOCK}, {"help", no_argument, 0, O_HELP},
+        {0, 0, 0, 0}};
+    const char *model_path = NULL, *out = NULL, *input = NULL;
+    double latent[ANC_ENGINE_KNOBS] = {0}, seconds = 4.0, rate = 0.0;
+    int n_latent = 0, have_random = 0, block = 256, mode = -1;
+    unsigned long long seed = 1;
+    anc_engine_params p;
+    anc_engine_params_default(&p);
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case O_MODEL: model_path = optarg; break;
+        case 'o': out = optarg; break;
+        case O_LATENT:
+            n_latent = anc_cli_double_list("--latent", optarg, latent, ANC_ENGINE_KNOBS, -4, 4);
+            break;
+        case O_RANDOM: seed = anc_cli_u64("--random", optarg); have_random = 1; break;
+        case O_INPUT: input = optarg; break;
+        case O_SECONDS: seconds = anc_cli_double("--seconds", optarg, 0.001, 3600); break;
+        case O_RATE: rate = anc_cli_double("--rate", optarg, 8000, 384000); break;
+        case O_MODE:
+            mode = !strcmp(optarg, "knobs") ? ANC_MODE_KNOBS
+                   : !strcmp(optarg, "ancestral") ? ANC_MODE_ANCESTRAL
+                   : !strcmp(optarg, "knobs+noise") ? ANC_MODE_KNOBS_NOISE : -2;
+            if (mode == -2)
+                anc_cli_die(ANC_EXIT_USAGE, "--mode: knobs, ancestral or knobs+noise, not '%s'",
+                            optarg);
+            break;
+        case O_TEMP: p.temperature = (float)anc_cli_double("--temperature", optarg, 0, 3); break;
+        case O_DRAWS: p.rate = (float)anc_cli_double("--draws", optarg, 0.01, 50); break;
+        case O_GLIDE: p.glide = (float)anc_cli_double("--glide", optarg, 0, 10); break;
+        case O_NOISE: p.noise = (float)anc_cli_double("--noise", optarg, 0, 2); break;
+        case O_GAIN: p.gain_db = (float)anc_cli_double("--gain", optarg, -60, 12); break;
+        case O_PHASE:
+            p.phase = anc_phase_method_from_name(optarg);
+            if (p.phase < 0)
+                anc_cli_die(ANC_EXIT_USAGE, "--phase: rtpghi or random, not '%s'", optarg);
+            break;
+        case O_BLOCK: block = (int)anc_cli_int("--block", optarg, 1, 65536); break;
+        case 'h': case O_HELP: usage(stdout); return 0;
+        default:
+            anc_cli_die(ANC_EXIT_USAGE, "unknown or incomplete option '%s' (see --help)",
+                        argv[optind - 1]);
+        }
+    }
+    if (!model_path || !out)
+        anc_cli_die(ANC_EXIT_USAGE, "--model and -o are required (see --help)");
+    if (optind < argc)
+        anc_cli_die(ANC_EXIT_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
+    if ((n_latent > 0) + have_random + (input != NULL) > 1)
+        anc_cli_die(ANC_EXIT_USAGE, "choose one of --latent, --random and --input");
+
+    anc_model *m;
+    anc_error err;
+    if (anc_model_load_file(&m, model_path, &err) != ANC_OK)
+        anc_cli_die(ANC_EXIT_USAGE, "%s", err.message);
+    const anc_model_header *h = anc_model_get_header(m);
+    if (rate == 0.0)
+        rate = h->sample_rate;
+    for (int k = 0; k < n_latent; k++)
+        p.knobs[k] = (float)latent[k];
+    p.mode = mode >= 0 ? mode : have_random ? ANC_MODE_ANCESTRAL : ANC_MODE_KNOBS;
+    anc_engine *e;
+    if (anc_engine_create(&e, m, rate, have_random ? seed : 1, &err) != ANC_OK)
+        anc_cli_die(ANC_EXIT_USAGE, "%s: %s", model_path, err.message);
+    anc_engine_set_params(e, &p);
+    anc_engine_reset(e);
+    const int hop = anc_engine_host_hop(e);
+
+    float *y = NULL;
+    size_t n = 0;
+    if (input) {
+        /* Encode every frame of the input at the model's rate, then play the
+         * posterior means through the engine, one per hop. */
+        anc_audio_settings as;
+        anc_audio_settings_default(&as);
+        as.target_rate = (int)h->sample_rate;
+        as.min_samples = 1;
+        anc_audio_clip clip;
+        if (anc_audio_read_file(input, &as, &clip, &err) != ANC_OK)
+            anc_cli_die(ANC_EXIT_USAGE, "%s", err.message);
+        anc_stft *st;
+        anc_vae *vae;
+        if (anc_stft_create(&st, (int)h->n_fft, (int)h->hop, &err) != ANC_OK ||
+            anc_vae_from_model(m, 1, &vae, &err) != ANC_OK)
+            anc_cli_die(ANC_EXIT_FAILURE, "%s", err.message);
+        const int D = h->arch.n_input, L = h->arch.n_latent;
+        size_t nf = anc_stft_num_frames(st, clip.n);
+        float *mag = malloc(sizeof(float) * nf * D), *mu = malloc(sizeof(float) * L);
+        float *z = malloc(sizeof(float) * D);
+        n = (size_t)llround((double)clip.n * rate / h->sample_rate);
+        y = calloc(nf * (size_t)hop + (size_t)hop + n, sizeof *y);
+        if (!mag || !mu || !z || !y)
+            anc_cli_die(ANC_EXIT_FAILURE, "out of memory for %s", input);
+        anc_stft_analyze_magnitude(st, clip.samples, clip.n, mag);
+        /* Analysis frame t covers input samples up to (t + 1) * hop - 1, so its
+         * output hop is the t-th; the engine's hop spacing matches the model's. */
+        for (size_t t = 0; t < nf; t++) {
+            anc_features_from_mag(anc_model_feature_mean_const(m), anc_model_feature_std_const(m),
+                                  mag + t * D, z, D);
+            anc_vae_encode(vae, z, 1, mu, NULL);
+            anc_engine_set_latent(e, mu, L);
+            anc_engine_process(e, y + t * (size_t)hop, (uint32_t)hop);
+        }
+        free(mag); free(mu); free(z);
+        anc_vae_free(vae);
+        anc_stft_free(st);
+        anc_audio_clip_clear(&clip);
+    } else {
+        n = (size_t)llround(seconds * rate);
+        y = malloc(n * sizeof *y);
+        if (!y)
+            anc_cli_die(ANC_EXIT_FAILURE, "out of memory for %zu samples", n);
+        for (size_t i = 0; i < n; i += (size_t)block)
+            anc_engine_process(e, y + i, (uint32_t)(n - i < (size_t)block ? n - i : (size_t)block));
+    }
+    write_wav(out, y, n, (int)lround(rate));
+    double peak = 0.0, sq = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        peak = fmax(peak, fabs(y[i]));
+        sq += (double)y[i] * y[i];
+    }
+    printf("output: %s\nsample_rate: %.0f\nseconds: %.3f\nframes_per_hop: %d\nfft: %d\n"
+           "peak_dbfs: %.2f\nrms_dbfs: %.2f\nlatency_samples: %u\n",
+           out, rate, n / rate, hop, anc_engine_host_fft(e), 20 * log10(fmax(peak, 1e-10)),
+           10 * log10(fmax(sq / (n ? n : 1), 1e-20)), anc_engine_latency(e));
+    free(y);
+    anc_engine_free(e);
+    anc_model_free(m);
+    return ANC_EXIT_OK;
+}
