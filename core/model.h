@@ -65,7 +65,8 @@ typedef struct anc_model_header {
     uint64_t train_frames, val_frames;
     uint64_t seed;
     float beta;
-    float train_seconds;        /* wall time */
+    float train_seconds;        /* wall time; 0 = not recorded (ancestral-train leaves it 0
+                                 * so that a seed reproduces the file byte for byte) */
     float train_lsd_db, val_lsd_db, pca_val_lsd_db;
     float val_elbo_nats_per_frame;
 } anc_model_header;

@@ -145,7 +145,8 @@ int main(int argc, char **argv)
     printf("val_frames: %llu\n", (unsigned long long)h->val_frames);
     printf("seed: %llu\n", (unsigned long long)h->seed);
     printf("beta: %g\n", (double)h->beta);
-    printf("train_seconds: %.1f\n", (double)h->train_seconds);
+    if (h->train_seconds > 0)
+        printf("train_seconds: %.1f\n", (double)h->train_seconds);
     printf("train_lsd_db: %.3f\n", (double)h->train_lsd_db);
     printf("val_lsd_db: %.3f\n", (double)h->val_lsd_db);
     printf("pca_val_lsd_db: %.3f\n", (double)h->pca_val_lsd_db);
