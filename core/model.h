@@ -67,7 +67,7 @@ typedef struct anc_model_header {
     float beta;
     float train_seconds;        /* wall time; 0 = not recorded (ancestral-train leaves it 0
                                  * so that a seed reproduces the file byte for byte) */
-    float train_lsd_db, val_lsd_db, pca_val_lsd_db;
+    float train_lsd_db, val_lsd_db, pca_val_lsd_db; /* 0 when not measured */
     float val_elbo_nats_per_frame;
 } anc_model_header;
 

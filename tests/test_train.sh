@@ -71,3 +71,9 @@ grep -q "non-finite loss; batch skipped" "$d/nan.err" || fail "no warning for a 
 grep -q "^skipped_batches: 1$" "$d/nan.txt" || fail "skipped batch not counted"
 cmp -s "$d/a.vae" "$d/nan.vae" && fail "the poisoned batch changed nothing?"
 echo "ok a NaN batch is skipped, counted and reported"
+
+# 6. no validation split (--val 0): trains, saves, reports nan for validation
+$train $common --val 0 -o "$d/noval.vae" "$d/wav" >"$d/noval.txt"
+grep -q "^val_lsd_db: nan$" "$d/noval.txt" || fail "--val 0 should report val_lsd_db: nan"
+grep -q "^frames_per_second: [1-9]" "$d/noval.txt" || fail "--val 0 lost the summary"
+echo "ok --val 0 trains on every file and says validation was not measured"

@@ -4,6 +4,8 @@
 # them all is left alone (no apt-get at all).
 #   tools/setup-deps.sh            build + test dependencies
 #   tools/setup-deps.sh --hosts    also the real-host test dependencies
+#   tools/setup-deps.sh --bench    also PyTorch, the baseline of tools/bench/
+# Flags combine (--hosts --bench).
 set -euo pipefail
 
 pkgs=(
@@ -12,9 +14,14 @@ pkgs=(
   libsndfile1-dev libsamplerate0-dev
   lv2-dev liblilv-dev lilv-utils sordi serdi
 )
-if [[ "${1:-}" == "--hosts" ]]; then
-  pkgs+=(ardour jalv jackd2 sox)
-fi
+for arg in "$@"; do
+  case "$arg" in
+    --hosts) pkgs+=(ardour jalv jackd2 sox) ;;
+    # Debian's torch, run by /usr/bin/python3 (not any python3 first on PATH).
+    --bench) pkgs+=(python3 python3-numpy python3-torch) ;;
+    *) echo "setup-deps: unknown flag '$arg' (--hosts, --bench)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${pkgs[@]}"; do

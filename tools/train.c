@@ -801,10 +801,12 @@ int main(int argc, char **argv)
     model = new_model(&o, &cfg, ds, anc_vae_params(vae));
     anc_model_header *h = anc_model_header_mut(model);
     h->epochs = (uint32_t)o.epochs;
-    h->train_lsd_db = (float)tr_final.lsd_db;
-    h->val_lsd_db = (float)va.lsd_db;
-    h->pca_val_lsd_db = (float)pca_val;
-    h->val_elbo_nats_per_frame = (float)va.elbo;
+    /* The file holds finite numbers only; figures not measured (no validation
+     * files, --val 0) are stored as 0 and reported as nan below. */
+    h->train_lsd_db = isfinite(tr_final.lsd_db) ? (float)tr_final.lsd_db : 0.0f;
+    h->val_lsd_db = isfinite(va.lsd_db) ? (float)va.lsd_db : 0.0f;
+    h->pca_val_lsd_db = isfinite(pca_val) ? (float)pca_val : 0.0f;
+    h->val_elbo_nats_per_frame = isfinite(va.elbo) ? (float)va.elbo : 0.0f;
     anc_latent_stats ls;
     anc_model_latent_stats(model, &ls);
     for (int j = 0; j < L; j++) {
