@@ -30,12 +30,39 @@ void anc_adam_step(anc_adam *opt, float *params, const float *grads, float *m, f
     }
 }
 
+/* Eight independent partial sums: one chain of dependent double additions would
+ * limit the loop to one add per latency, and the compiler may not reorder it. */
+#define LANES 8
+
 double anc_grad_norm(const float *g, size_t n)
 {
+    double acc[LANES] = {0};
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (int k = 0; k < LANES; k++)
+            acc[k] += (double)g[i + k] * (double)g[i + k];
     double s = 0.0;
-    for (size_t i = 0; i < n; i++)
+    for (; i < n; i++)
         s += (double)g[i] * (double)g[i];
+    for (int k = 0; k < LANES; k++)
+        s += acc[k];
     return sqrt(s);
+}
+
+int anc_all_finite(const float *p, size_t n)
+{
+    /* x - x is 0 for every finite x and NaN for NaN and +-Inf. */
+    float acc[LANES] = {0};
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (int k = 0; k < LANES; k++)
+            acc[k] += p[i + k] - p[i + k];
+    float s = 0.0f;
+    for (; i < n; i++)
+        s += p[i] - p[i];
+    for (int k = 0; k < LANES; k++)
+        s += acc[k];
+    return s == 0.0f;
 }
 
 double anc_grad_clip(float *g, size_t n, double max_norm)

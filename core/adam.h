@@ -18,6 +18,8 @@ void anc_adam_init(anc_adam *opt, float lr);
 void anc_adam_step(anc_adam *opt, float *params, const float *grads, float *m, float *v, size_t n);
 /* Euclidean norm of g (accumulated in double). */
 double anc_grad_norm(const float *g, size_t n);
+/* 1 when every value is finite, 0 when any is NaN or infinite. */
+int anc_all_finite(const float *p, size_t n);
 /* Scales g so its norm is at most max_norm; returns the norm before clipping. */
 double anc_grad_clip(float *g, size_t n, double max_norm);
 

@@ -8,6 +8,7 @@
 #include "nn.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 static const char *const act_names[ANC_ACT_COUNT] = {"linear", "relu", "leaky_relu", "tanh",
@@ -26,9 +27,46 @@ const char *anc_activation_name(anc_activation a)
     return (unsigned)a < ANC_ACT_COUNT ? act_names[a] : "unknown";
 }
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define ANC_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define ANC_MULTIVERSION
+#endif
+
+/* e^x for float, written so the compiler can vectorise loops over it (libm's
+ * expf is a call it cannot): x = n ln2 + r with |r| <= ln2/2, e^r by a degree-6
+ * Taylor polynomial (relative error below 2e-7, about one float ulp), 2^n put
+ * into the exponent bits. Inputs are clamped to the finite float range. */
+static inline float exp_fast(float x)
+{
+    x = x < -87.0f ? -87.0f : x > 88.0f ? 88.0f : x;
+    float n = floorf(x * 1.44269504f + 0.5f);
+    float r = x - n * 0.693145752f - n * 1.42860677e-6f; /* ln2 split for exactness */
+    float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720))))));
+    union { float f; int32_t i; } u = {.i = ((int32_t)n + 127) << 23};
+    return p * u.f;
+}
+
 static inline float sigmoidf(float x)
 {
-    return 1.0f / (1.0f + expf(-x));
+    return 1.0f / (1.0f + exp_fast(-x));
+}
+
+ANC_MULTIVERSION
+static void silu_forward(float *y, const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = x[i] * sigmoidf(x[i]);
+}
+
+/* d/dx x s(x) = s(x) (1 + x (1 - s(x))). */
+ANC_MULTIVERSION
+static void silu_backward(float *dx, const float *dy, const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        float s = sigmoidf(x[i]);
+        dx[i] = dy[i] * s * (1.0f + x[i] * (1.0f - s));
+    }
 }
 
 void anc_act_forward(anc_activation a, float *y, const float *x, size_t n)
@@ -51,8 +89,7 @@ void anc_act_forward(anc_activation a, float *y, const float *x, size_t n)
             y[i] = tanhf(x[i]);
         break;
     case ANC_ACT_SILU:
-        for (size_t i = 0; i < n; i++)
-            y[i] = x[i] * sigmoidf(x[i]);
+        silu_forward(y, x, n);
         break;
     }
 }
@@ -79,11 +116,7 @@ void anc_act_backward(anc_activation a, float *dx, const float *dy, const float 
             dx[i] = dy[i] * (1.0f - y[i] * y[i]);
         break;
     case ANC_ACT_SILU:
-        /* d/dx x s(x) = s(x) (1 + x (1 - s(x))) */
-        for (size_t i = 0; i < n; i++) {
-            float s = sigmoidf(x[i]);
-            dx[i] = dy[i] * s * (1.0f + x[i] * (1.0f - s));
-        }
+        silu_backward(dx, dy, x, n);
         break;
     }
 }
@@ -125,12 +158,6 @@ void anc_dense_backward_ref(float *din, float *dW, float *db, const float *dout,
                 din[(size_t)n * IN + i] = (float)s;
             }
 }
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define ANC_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define ANC_MULTIVERSION
-#endif
 
 #define DOT_LANES 16
 

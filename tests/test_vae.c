@@ -73,6 +73,23 @@ static void test_adam(void)
         snprintf(what, sizeof what, "adam step %d", s + 1);
         check_close_d(what, got, want[s], 4, 2e-7, 1e-6);
     }
+    float f[19] = {0};
+    check_true(anc_all_finite(f, 19), "all_finite: zeros");
+    f[18] = INFINITY;
+    check_true(!anc_all_finite(f, 19), "all_finite missed +Inf in the tail");
+    f[18] = 0.0f;
+    f[3] = NAN;
+    check_true(!anc_all_finite(f, 19), "all_finite missed NaN");
+    f[3] = -INFINITY;
+    check_true(!anc_all_finite(f, 19), "all_finite missed -Inf");
+    float big[40];
+    for (int i = 0; i < 40; i++)
+        big[i] = 1e38f * (i % 2 ? 1.0f : -1.0f);
+    check_true(anc_all_finite(big, 40), "all_finite: huge finite values are finite");
+    float gn[21];
+    for (int i = 0; i < 21; i++)
+        gn[i] = (float)(i - 10);
+    check_true(fabs(anc_grad_norm(gn, 21) - sqrt(770.0)) < 1e-9, "grad norm %.9g", anc_grad_norm(gn, 21));
     float c[3] = {3.0f, 4.0f, 0.0f};
     double n = anc_grad_clip(c, 3, 1.0);
     check_true(fabs(n - 5.0) < 1e-9 && fabs(c[0] - 0.6f) < 1e-7 && fabs(c[1] - 0.8f) < 1e-7,

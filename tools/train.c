@@ -411,14 +411,6 @@ static void read_checkpoint(const options *o, anc_vae *vae, const anc_dataset *d
     anc_model_free(m);
 }
 
-static int all_finite(const float *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(p[i]))
-            return 0;
-    return 1;
-}
-
 /* Fisher-Yates shuffle of the training frame order. */
 static void shuffle(size_t *a, size_t n, anc_rng *rng)
 {
@@ -707,7 +699,7 @@ int main(int argc, char **argv)
             }
             anc_adam_step(&s.adam, anc_vae_params(vae), anc_vae_grads(vae), anc_vae_adam_m(vae),
                           anc_vae_adam_v(vae), np);
-            if (!all_finite(anc_vae_params(vae), np)) {
+            if (!anc_all_finite(anc_vae_params(vae), np)) {
                 /* Back to the last good state with half the rate. */
                 memcpy(anc_vae_params(vae), good, np * sizeof(float));
                 memcpy(anc_vae_adam_m(vae), good + 2 * np, np * sizeof(float));
