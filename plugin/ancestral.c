@@ -111,6 +111,7 @@ typedef struct {
     uint32_t fade_pos, fade_len;
     anc_slot *graveyard;   /* replaced slots still to be sent to the worker */
     bool notify_pending;   /* send patch:Set of the model on the next run */
+    bool fresh;            /* activated: the first run() starts z at the knobs */
     uint32_t default_latency; /* reported until a model is installed */
     anc_engine_params params;
     float scratch[ANC_SCRATCH];
@@ -347,6 +348,10 @@ static void activate(LV2_Handle instance)
         anc_engine_set_params(self->current->engine, &self->params);
         anc_engine_reset(self->current->engine);
     }
+    /* The control ports hold the values of the last run before deactivate();
+     * the host may have changed them since, so the first run() resets again
+     * with what it reads then (a render must not depend on earlier sessions). */
+    self->fresh = true;
 }
 
 /* Instantiation class. The engine stays loaded so that activate() resumes with
@@ -487,6 +492,10 @@ static void run(LV2_Handle instance, uint32_t n)
         return;
     }
     anc_engine_set_params(self->current->engine, &self->params);
+    if (self->fresh) {
+        anc_engine_reset(self->current->engine);
+        self->fresh = false;
+    }
     anc_engine_process(self->current->engine, self->out, n);
 
     /* The replaced engine fades out linearly on top of the new one, which

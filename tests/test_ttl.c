@@ -1,0 +1,336 @@
+/* test_ttl.c — the bundle's Turtle as lilv reads it, against the C side:
+ *  - port i has symbol anc_port_symbols[i] (plugin/ports.h) and the expected
+ *    type and direction (z1..enabled control inputs, latency a control output,
+ *    control/notify atom input/output, out an audio output), indices contiguous;
+ *  - every control input has default, minimum and maximum as float literals with
+ *    minimum <= default <= maximum, an rdfs:comment and a units:unit; the defaults
+ *    are those of anc_engine_params_default() (core/engine.h);
+ *  - latency carries lv2:designation lv2:latency and an lv2:maximum; enabled
+ *    lv2:designation lv2:enabled, toggled, default 1; both atom ports
+ *    lv2:designation lv2:control and atom:bufferType atom:Sequence;
+ *  - the plugin metadata hosts and linters want (LV2.md): a class more specific
+ *    than lv2:Plugin, doap:name, doap:license, doap:maintainer, rdfs:comment,
+ *    even lv2:minorVersion and lv2:microVersion, required features only among
+ *    urid:map, work:schedule and state:loadDefaultState, no lv2:inPlaceBroken,
+ *    no option Ardour refuses as required, work:interface and state:interface
+ *    extension data, the model parameter patch:writable and patch:readable with
+ *    rdfs:range atom:Path, and a default state naming a model file in the bundle.
+ *
+ *   test_ttl        (LV2_PATH names the folder of ancestral.lv2) */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <lilv/lilv.h>
+#include <lv2/atom/atom.h>
+#include <lv2/core/lv2.h>
+#include <lv2/options/options.h>
+#include <lv2/patch/patch.h>
+#include <lv2/state/state.h>
+#include <lv2/units/units.h>
+
+#include "check.h"
+#include "engine.h"
+#include "ports.h"
+
+#define PLUGIN_URI "urn:ancestral:synth"
+#define MODEL_URI PLUGIN_URI "#model"
+#define NS_DOAP "http://usefulinc.com/ns/doap#"
+#define NS_RDFS "http://www.w3.org/2000/01/rdf-schema#"
+#define NS_RDF "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+
+static LilvWorld *world;
+
+static LilvNode *uri(const char *u)
+{
+    return lilv_new_uri(world, u);
+}
+
+/* How the port at index i must look. */
+typedef enum { K_CONTROL_IN, K_CONTROL_OUT, K_ATOM_IN, K_ATOM_OUT, K_AUDIO_OUT } kind;
+
+static kind expected_kind(int i)
+{
+    if (i <= ANC_PORT_ENABLED)
+        return K_CONTROL_IN;
+    switch (i) {
+    case ANC_PORT_LATENCY: return K_CONTROL_OUT;
+    case ANC_PORT_CONTROL: return K_ATOM_IN;
+    case ANC_PORT_NOTIFY: return K_ATOM_OUT;
+    default: return K_AUDIO_OUT;
+    }
+}
+
+static const char *kind_name(kind k)
+{
+    static const char *n[] = {"control input", "control output", "atom input", "atom output",
+                              "audio output"};
+    return n[k];
+}
+
+/* Default of port i according to core/engine.h. */
+static float engine_default(int i, const anc_engine_params *p)
+{
+    if (i < ANC_PORT_KNOBS)
+        return p->knobs[i];
+    switch (i) {
+    case ANC_PORT_MODE: return (float)p->mode;
+    case ANC_PORT_TEMPERATURE: return p->temperature;
+    case ANC_PORT_RATE: return p->rate;
+    case ANC_PORT_GLIDE: return p->glide;
+    case ANC_PORT_NOISE: return p->noise;
+    case ANC_PORT_GAIN: return p->gain_db;
+    case ANC_PORT_ENABLED: return (float)p->enabled;
+    default: return NAN;
+    }
+}
+
+static int has_value(const LilvPlugin *pl, const LilvPort *port, const char *pred)
+{
+    LilvNode *p = uri(pred);
+    LilvNodes *v = lilv_port_get_value(pl, port, p);
+    int n = v ? (int)lilv_nodes_size(v) : 0;
+    lilv_nodes_free(v);
+    lilv_node_free(p);
+    return n;
+}
+
+static int port_designation_is(const LilvPlugin *pl, const LilvPort *port, const char *d)
+{
+    LilvNode *p = uri(LV2_CORE__designation), *want = uri(d);
+    LilvNodes *v = lilv_port_get_value(pl, port, p);
+    int yes = v && lilv_nodes_contains(v, want);
+    lilv_nodes_free(v);
+    lilv_node_free(p);
+    lilv_node_free(want);
+    return yes;
+}
+
+static void check_ports(const LilvPlugin *pl)
+{
+    int before = check_failures;
+    uint32_t n = lilv_plugin_get_num_ports(pl);
+    check_true(n == ANC_PORT_COUNT, "the Turtle declares %u ports, ports.h %d", n, ANC_PORT_COUNT);
+    LilvNode *input = uri(LV2_CORE__InputPort), *output = uri(LV2_CORE__OutputPort),
+             *control = uri(LV2_CORE__ControlPort), *audio = uri(LV2_CORE__AudioPort),
+             *atom = uri(LV2_ATOM__AtomPort), *toggled = uri(LV2_CORE__toggled),
+             *seq = uri(LV2_ATOM__Sequence), *buftype = uri(LV2_ATOM__bufferType);
+    anc_engine_params ep;
+    anc_engine_params_default(&ep);
+    int checked = 0;
+    for (uint32_t i = 0; i < n && i < ANC_PORT_COUNT; i++) {
+        const LilvPort *port = lilv_plugin_get_port_by_index(pl, i);
+        if (!check_true(port != NULL, "no port with index %u (indices must be contiguous)", i))
+            continue;
+        const char *sym = lilv_node_as_string(lilv_port_get_symbol(pl, port));
+        check_true(!strcmp(sym, anc_port_symbols[i]), "port %u: symbol '%s', ports.h says '%s'", i,
+                   sym, anc_port_symbols[i]);
+        kind k = expected_kind((int)i);
+        int is_in = lilv_port_is_a(pl, port, input), is_out = lilv_port_is_a(pl, port, output);
+        int ok;
+        switch (k) {
+        case K_CONTROL_IN: ok = is_in && lilv_port_is_a(pl, port, control); break;
+        case K_CONTROL_OUT: ok = is_out && lilv_port_is_a(pl, port, control); break;
+        case K_ATOM_IN: ok = is_in && lilv_port_is_a(pl, port, atom); break;
+        case K_ATOM_OUT: ok = is_out && lilv_port_is_a(pl, port, atom); break;
+        default: ok = is_out && lilv_port_is_a(pl, port, audio); break;
+        }
+        check_true(ok && !(is_in && is_out), "port %u (%s) is not a pure %s", i, sym,
+                   kind_name(k));
+        if (k == K_CONTROL_IN) {
+            LilvNode *def = NULL, *min = NULL, *max = NULL;
+            lilv_port_get_range(pl, port, &def, &min, &max);
+            int floats = def && min && max && lilv_node_is_float(def) &&
+                         lilv_node_is_float(min) && lilv_node_is_float(max);
+            check_true(floats, "port %s: default, minimum and maximum must all be float "
+                       "literals", sym);
+            if (def && min && max) {
+                float d = lilv_node_as_float(def), lo = lilv_node_as_float(min),
+                      hi = lilv_node_as_float(max);
+                check_true(lo <= d && d <= hi, "port %s: default %g outside [%g, %g]", sym,
+                           (double)d, (double)lo, (double)hi);
+                float want = engine_default((int)i, &ep);
+                check_true(fabsf(d - want) <= 1e-6f * fmaxf(1.0f, fabsf(want)),
+                           "port %s: Turtle default %g, core/engine.h default %g", sym, (double)d,
+                           (double)want);
+                printf("  %-2u %-12s %-14s default %-6g range [%g, %g]\n", i, sym, kind_name(k),
+                       (double)d, (double)lo, (double)hi);
+            }
+            lilv_node_free(def);
+            lilv_node_free(min);
+            lilv_node_free(max);
+            check_true(has_value(pl, port, NS_RDFS "comment") == 1, "port %s: no rdfs:comment",
+                       sym);
+            check_true(has_value(pl, port, LV2_UNITS__unit) == 1, "port %s: no units:unit", sym);
+        } else {
+            printf("  %-2u %-12s %s\n", i, sym, kind_name(k));
+        }
+        if (i == ANC_PORT_LATENCY) {
+            check_true(port_designation_is(pl, port, LV2_CORE__latency),
+                       "latency: no lv2:designation lv2:latency");
+            check_true(has_value(pl, port, LV2_CORE__maximum) == 1,
+                       "latency: no lv2:maximum (Ardour's ceiling)");
+        }
+        if (i == ANC_PORT_ENABLED) {
+            check_true(port_designation_is(pl, port, LV2_CORE__enabled),
+                       "enabled: no lv2:designation lv2:enabled");
+            check_true(lilv_port_has_property(pl, port, toggled), "enabled: not lv2:toggled");
+        }
+        if (k == K_ATOM_IN || k == K_ATOM_OUT) {
+            check_true(port_designation_is(pl, port, LV2_CORE__control),
+                       "%s: no lv2:designation lv2:control", sym);
+            LilvNodes *bt = lilv_port_get_value(pl, port, buftype);
+            check_true(bt && lilv_nodes_contains(bt, seq),
+                       "%s: no atom:bufferType atom:Sequence", sym);
+            lilv_nodes_free(bt);
+        }
+        checked++;
+    }
+    printf("%s ports: %d checked against plugin/ports.h\n", check_failures == before ? "ok" : "FAIL",
+           checked);
+    lilv_node_free(input);
+    lilv_node_free(output);
+    lilv_node_free(control);
+    lilv_node_free(audio);
+    lilv_node_free(atom);
+    lilv_node_free(toggled);
+    lilv_node_free(seq);
+    lilv_node_free(buftype);
+}
+
+static LilvNodes *plugin_values(const LilvPlugin *pl, const char *pred)
+{
+    LilvNode *p = uri(pred);
+    LilvNodes *v = lilv_plugin_get_value(pl, p);
+    lilv_node_free(p);
+    return v;
+}
+
+static void check_metadata(const LilvPlugin *pl)
+{
+    int before = check_failures;
+    check_true(lilv_plugin_verify(pl), "lilv_plugin_verify fails");
+    /* rdf:type, not lilv_plugin_get_class(): lilv only knows the class
+     * hierarchy when lv2core.lv2 is in LV2_PATH, and here it need not be. */
+    LilvNodes *types = plugin_values(pl, NS_RDF "type");
+    LilvNode *gen = uri(LV2_CORE__GeneratorPlugin);
+    check_true(types && lilv_nodes_contains(types, gen), "not a lv2:GeneratorPlugin");
+    LILV_FOREACH (nodes, it, types)
+        printf("  a %s\n", lilv_node_as_uri(lilv_nodes_get(types, it)));
+    lilv_node_free(gen);
+    lilv_nodes_free(types);
+    static const char *must[] = {NS_DOAP "name", NS_DOAP "license", NS_DOAP "maintainer",
+                                 NS_RDFS "comment", LV2_CORE__minorVersion,
+                                 LV2_CORE__microVersion};
+    for (size_t i = 0; i < sizeof must / sizeof *must; i++) {
+        LilvNodes *v = plugin_values(pl, must[i]);
+        check_true(v && lilv_nodes_size(v) == 1, "plugin: exactly one <%s> wanted", must[i]);
+        if (v && (i == 4 || i == 5)) {
+            const LilvNode *x = lilv_nodes_get_first(v);
+            check_true(lilv_node_is_int(x) && lilv_node_as_int(x) % 2 == 0,
+                       "<%s> must be an even integer (a release)", must[i]);
+        }
+        if (v && i == 1)
+            check_true(lilv_node_is_uri(lilv_nodes_get_first(v)), "doap:license is not a URI");
+        lilv_nodes_free(v);
+    }
+
+    static const char *allowed[] = {LV2_URID__map, "http://lv2plug.in/ns/ext/worker#schedule",
+                                    LV2_STATE__loadDefaultState};
+    LilvNodes *req = lilv_plugin_get_required_features(pl);
+    LILV_FOREACH (nodes, it, req) {
+        const char *f = lilv_node_as_uri(lilv_nodes_get(req, it));
+        int ok = 0;
+        for (size_t i = 0; i < sizeof allowed / sizeof *allowed; i++)
+            ok |= !strcmp(f, allowed[i]);
+        printf("  requires %s\n", f);
+        check_true(ok, "requires <%s>: hosts (Ardour) may refuse it", f);
+    }
+    LilvNode *ldf = uri(LV2_STATE__loadDefaultState);
+    check_true(req && lilv_nodes_contains(req, ldf), "state:loadDefaultState is not required");
+    lilv_node_free(ldf);
+    lilv_nodes_free(req);
+    LilvNode *ipb = uri(LV2_CORE__inPlaceBroken);
+    check_true(!lilv_plugin_has_feature(pl, ipb), "lv2:inPlaceBroken: Ardour 7 refuses it");
+    lilv_node_free(ipb);
+    LilvNodes *ropt = plugin_values(pl, LV2_OPTIONS__requiredOption);
+    check_true(!ropt || lilv_nodes_size(ropt) == 0,
+               "opts:requiredOption present: Ardour 7 refuses plugins requiring options");
+    lilv_nodes_free(ropt);
+
+    LilvNodes *ext = lilv_plugin_get_extension_data(pl);
+    LilvNode *wi = uri("http://lv2plug.in/ns/ext/worker#interface"), *si = uri(LV2_STATE__interface);
+    check_true(ext && lilv_nodes_contains(ext, wi), "no lv2:extensionData work:interface");
+    check_true(ext && lilv_nodes_contains(ext, si), "no lv2:extensionData state:interface");
+    lilv_node_free(wi);
+    lilv_node_free(si);
+    lilv_nodes_free(ext);
+
+    LilvNode *model = uri(MODEL_URI);
+    LilvNodes *wr = plugin_values(pl, LV2_PATCH__writable), *rd = plugin_values(pl, LV2_PATCH__readable);
+    check_true(wr && lilv_nodes_contains(wr, model), "model is not patch:writable");
+    check_true(rd && lilv_nodes_contains(rd, model), "model is not patch:readable");
+    lilv_nodes_free(wr);
+    lilv_nodes_free(rd);
+    LilvNode *range = uri(NS_RDFS "range"), *path = uri(LV2_ATOM__Path);
+    LilvNodes *r = lilv_world_find_nodes(world, model, range, NULL);
+    check_true(r && lilv_nodes_contains(r, path), "the model parameter's rdfs:range is not "
+               "atom:Path (hosts would show no file chooser)");
+    lilv_nodes_free(r);
+    lilv_node_free(range);
+    lilv_node_free(path);
+
+    /* The default state names a file in the bundle. */
+    LilvNode *st = uri(LV2_STATE__state);
+    LilvNodes *states = lilv_plugin_get_value(pl, st);
+    int found = 0;
+    if (states) {
+        const LilvNode *s = lilv_nodes_get_first(states);
+        LilvNodes *files = lilv_world_find_nodes(world, s, model, NULL);
+        if (files && lilv_nodes_size(files) == 1) {
+            const LilvNode *f = lilv_nodes_get_first(files);
+            char *fp = lilv_node_get_path(f, NULL);
+            char *bundle = lilv_node_get_path(lilv_plugin_get_bundle_uri(pl), NULL);
+            struct stat sb;
+            int inside = fp && bundle && !strncmp(fp, bundle, strlen(bundle));
+            int exists = fp && !stat(fp, &sb) && S_ISREG(sb.st_mode);
+            printf("  default state: model %s (%s, %s)\n", fp ? fp : "?",
+                   inside ? "in the bundle" : "OUTSIDE the bundle",
+                   exists ? "present" : "MISSING");
+            check_true(inside, "the default model is not in the bundle");
+            check_true(exists, "the default model %s is missing: the plugin would be silent "
+                       "(put the trained model at presets/default.vae)", fp ? fp : "?");
+            found = 1;
+            lilv_free(fp);
+            lilv_free(bundle);
+        }
+        lilv_nodes_free(files);
+    }
+    check_true(found, "no state:state with exactly one model in the plugin's Turtle");
+    lilv_nodes_free(states);
+    lilv_node_free(st);
+    lilv_node_free(model);
+    printf("%s plugin metadata\n", check_failures == before ? "ok" : "FAIL");
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    world = lilv_world_new();
+    lilv_world_load_all(world); /* LV2_PATH from the environment */
+    LilvNode *u = uri(PLUGIN_URI);
+    const LilvPlugin *pl = lilv_plugins_get_by_uri(lilv_world_get_all_plugins(world), u);
+    lilv_node_free(u);
+    const char *lp = getenv("LV2_PATH");
+    if (!check_true(pl != NULL, "<%s> not found in LV2_PATH=%s", PLUGIN_URI, lp ? lp : "(unset)")) {
+        lilv_world_free(world);
+        return check_exit();
+    }
+    printf("bundle %s\n", lilv_node_as_uri(lilv_plugin_get_bundle_uri(pl)));
+    check_metadata(pl);
+    check_ports(pl);
+    lilv_world_free(world);
+    return check_exit();
+}

@@ -1,0 +1,273 @@
+/* bench.c — ancestral-bench: how fast the plugin's run() is through the real LV2
+ * path (lilv, the host of tests/lv2_host.h), and how fast the trainer's step is.
+ *
+ *   ancestral-bench [--seconds S] [--rate HZ] [--block N] [--model FILE]
+ *                   [--steps N] [--threads T] [--no-train]
+ *
+ * Plugin: one instance, one thread, the default model (loaded by the bundle's
+ * default state) or --model (sent as patch:Set), in ancestral mode with
+ * observation noise so that every stage (latent glide, decode, sampling, phase,
+ * inverse FFT, overlap-add) works on every hop. The real-time factor is seconds
+ * of audio per second of the audio thread's CPU time spent inside
+ * lilv_instance_run() (CLOCK_THREAD_CPUTIME_ID around each call), after a
+ * warm-up. Without --block it measures blocks of 256 (the headline figure) and
+ * also 64 and 1024. The plugin is found through LV2_PATH.
+ *
+ * Training: anc_vae_loss_batch() + gradient clipping + Adam on synthetic frames,
+ * the trainer's default architecture (513 bins, hidden 512,256, 8 latents,
+ * SiLU), batch 256; frames per second of wall time.
+ *
+ * Prints `key: value` lines. Exit status: 0 success, 1 runtime failure (plugin
+ * not found, model not loaded, allocation inside run()), 2 bad usage. */
+#include <cblas.h>
+#include <fftw3.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "adam.h"
+#include "alloc_count.h"
+#include "cli.h"
+#include "lv2_host.h"
+#include "rng.h"
+#include "vae.h"
+
+#define TARGET_REALTIME_FACTOR 100
+#define WARMUP_SECONDS 0.5
+#define TRAIN_BATCH 256
+#define TRAIN_FRAMES 4096 /* distinct synthetic frames cycled through */
+#define TRAIN_CLIP 50.0   /* ancestral-train's default --clip */
+
+typedef struct options {
+    double seconds, rate;
+    long block; /* 0: 256, 64 and 1024 */
+    const char *model;
+    long steps;
+    int threads, train;
+} options;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: ancestral-bench [options]\n"
+            "  --seconds S    audio rendered per measurement (default 10)\n"
+            "  --rate HZ      host sample rate, 22050..192000 (default 48000)\n"
+            "  --block N      frames per run(), 1..8192 (default: 256, then 64 and 1024)\n"
+            "  --model FILE   play this model (patch:Set) instead of the default one\n"
+            "  --steps N      training steps to time (default 300)\n"
+            "  --threads T    BLAS threads for the training step (default 1)\n"
+            "  --no-train     skip the training measurement\n"
+            "The plugin is looked up in LV2_PATH.\n");
+}
+
+static void parse(int argc, char **argv, options *o)
+{
+    enum { O_SECONDS = 256, O_RATE, O_BLOCK, O_MODEL, O_STEPS, O_THREADS, O_NO_TRAIN, O_HELP };
+    static const struct option longs[] = {
+        {"seconds", required_argument, 0, O_SECONDS}, {"rate", required_argument, 0, O_RATE},
+        {"block", required_argument, 0, O_BLOCK},     {"model", required_argument, 0, O_MODEL},
+        {"steps", required_argument, 0, O_STEPS},     {"threads", required_argument, 0, O_THREADS},
+        {"no-train", no_argument, 0, O_NO_TRAIN},     {"help", no_argument, 0, O_HELP},
+        {0, 0, 0, 0}};
+    *o = (options){.seconds = 10.0, .rate = 48000.0, .steps = 300, .threads = 1, .train = 1};
+    int c;
+    while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+        switch (c) {
+        case O_SECONDS: o->seconds = anc_cli_double("--seconds", optarg, 0.1, 3600.0); break;
+        case O_RATE: o->rate = anc_cli_double("--rate", optarg, 22050.0, 192000.0); break;
+        case O_BLOCK: o->block = anc_cli_int("--block", optarg, 1, 8192); break;
+        case O_MODEL: o->model = optarg; break;
+        case O_STEPS: o->steps = anc_cli_int("--steps", optarg, 1, 1000000); break;
+        case O_THREADS: o->threads = (int)anc_cli_int("--threads", optarg, 1, 256); break;
+        case O_NO_TRAIN: o->train = 0; break;
+        case 'h':
+        case O_HELP: usage(stdout); exit(ANC_EXIT_OK);
+        default: usage(stderr); exit(ANC_EXIT_USAGE);
+        }
+    }
+    if (optind != argc)
+        anc_cli_die(ANC_EXIT_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
+}
+
+typedef struct plugin_result {
+    double factor, cpu, seconds;
+    unsigned long allocs_run, allocs_resp, logs_run;
+    float latency;
+} plugin_result;
+
+/* One instance at rate with max block `block`: load the model, warm up, then
+ * render o->seconds of audio and time run(). */
+static void bench_plugin(anc_host_world *w, const options *o, uint32_t block, plugin_result *r)
+{
+    anc_host_config c;
+    anc_host_config_default(&c);
+    c.sample_rate = o->rate;
+    c.max_block = block;
+    char err[512] = "";
+    anc_host *h = anc_host_new(w, &c, err, sizeof err);
+    if (!h)
+        anc_cli_die(ANC_EXIT_FAILURE, "%s", err);
+    anc_host_set_control_sym(h, "mode", 1.0f);  /* ancestral: z moves on every hop */
+    anc_host_set_control_sym(h, "noise", 1.0f); /* draw x ~ N(f(z), sigma^2 I) */
+    anc_host_activate(h);
+    if (o->model && anc_host_send_model(h, o->model))
+        anc_cli_die(ANC_EXIT_FAILURE, "model path too long: %s", o->model);
+    if (anc_host_settle(h, block, 1000000) < 0)
+        anc_cli_die(ANC_EXIT_FAILURE, "the plugin's worker did not settle");
+    if (o->model && strcmp(anc_host_model_echo(h), o->model))
+        anc_cli_die(ANC_EXIT_FAILURE, "%s: the plugin did not load it (log: %s)", o->model,
+                    anc_host_log(h)[0] ? anc_host_log(h) : "empty");
+    size_t warm = (size_t)(WARMUP_SECONDS * o->rate);
+    anc_host_render(h, NULL, warm, block);
+    anc_host_reset_counters(h);
+    size_t frames = (size_t)(o->seconds * o->rate);
+    anc_host_render(h, NULL, frames, block);
+    r->cpu = anc_host_run_cpu_seconds(h);
+    r->seconds = (double)frames / o->rate;
+    r->factor = r->cpu > 0 ? r->seconds / r->cpu : INFINITY;
+    r->allocs_run = anc_host_allocs_in_run(h);
+    r->allocs_resp = anc_host_allocs_in_response(h);
+    r->logs_run = anc_host_logs_in_run(h);
+    r->latency = anc_host_latency(h);
+    anc_host_free(h);
+}
+
+static double wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Synthetic frames: log-magnitude-like features with a smooth random envelope
+ * per frame plus noise, normalised roughly like the real ones (zero mean, unit
+ * spread per bin). Their content does not change the arithmetic. */
+static void bench_train(const options *o)
+{
+    anc_vae_config cfg = {.n_input = 513, .n_latent = 8, .n_hidden = 2, .hidden = {512, 256},
+                          .act = ANC_ACT_SILU};
+    anc_error err;
+    anc_vae *vae = NULL;
+    if (anc_vae_create(&vae, &cfg, TRAIN_BATCH, &err) != ANC_OK)
+        anc_cli_die(ANC_EXIT_FAILURE, "training benchmark: %s", err.message);
+    anc_rng rng;
+    anc_rng_seed(&rng, 1);
+    anc_vae_init(vae, &rng);
+    const int D = cfg.n_input, L = cfg.n_latent;
+    float *frames = malloc(sizeof(float) * (size_t)TRAIN_FRAMES * (size_t)D);
+    float *eps = malloc(sizeof(float) * TRAIN_BATCH * (size_t)L);
+    if (!frames || !eps)
+        anc_cli_die(ANC_EXIT_FAILURE, "out of memory for the training benchmark");
+    for (int f = 0; f < TRAIN_FRAMES; f++) {
+        double a = anc_rng_normal(&rng), b = anc_rng_normal(&rng);
+        for (int d = 0; d < D; d++) {
+            double t = (double)d / D;
+            frames[(size_t)f * D + d] =
+                (float)(a * cos(3.0 * t) + b * sin(7.0 * t) + 0.3 * anc_rng_normal(&rng));
+        }
+    }
+    anc_adam adam;
+    anc_adam_init(&adam, 1e-3f);
+    const size_t np = anc_vae_num_params(vae);
+    long warm = o->steps / 10 + 1, bad = 0;
+    double t0 = 0.0;
+    for (long s = 0; s < warm + o->steps; s++) {
+        if (s == warm)
+            t0 = wall();
+        const float *x = frames + (size_t)((s * TRAIN_BATCH) % TRAIN_FRAMES) * (size_t)D;
+        anc_rng_normal_fill(&rng, eps, (size_t)TRAIN_BATCH * (size_t)L);
+        anc_vae_zero_grad(vae);
+        anc_vae_loss l;
+        if (anc_vae_loss_batch(vae, x, eps, TRAIN_BATCH, 1.0f, 1, NULL, &l) != ANC_OK) {
+            bad++;
+            continue;
+        }
+        anc_grad_clip(anc_vae_grads(vae), np, TRAIN_CLIP);
+        anc_adam_step(&adam, anc_vae_params(vae), anc_vae_grads(vae), anc_vae_adam_m(vae),
+                      anc_vae_adam_v(vae), np);
+    }
+    double dt = wall() - t0;
+    printf("train_arch: %d-%d-%d-%d silu (decoder mirrored)\n", D, cfg.hidden[0], cfg.hidden[1],
+           L);
+    printf("train_parameters: %zu\n", np);
+    printf("train_batch: %d\n", TRAIN_BATCH);
+    printf("train_steps: %ld\n", o->steps);
+    printf("train_threads: %d\n", o->threads);
+    printf("train_seconds: %.3f\n", dt);
+    printf("train_frames_per_second: %.0f\n", (double)o->steps * TRAIN_BATCH / dt);
+    if (bad)
+        printf("train_skipped_steps: %ld\n", bad);
+    free(frames);
+    free(eps);
+    anc_vae_free(vae);
+}
+
+int main(int argc, char **argv)
+{
+    anc_cli_set_program("ancestral-bench");
+    options o;
+    parse(argc, argv, &o);
+
+    /* Before anything else: OpenBLAS's idle helper threads would otherwise
+     * compete with the plugin measurement for the cores. */
+    openblas_set_num_threads(o.threads);
+    const char *how = NULL;
+    int counting = anc_alloc_counting(&how);
+    char err[512] = "";
+    anc_host_world *w = anc_host_world_new(NULL, NULL, err, sizeof err);
+    if (!w)
+        anc_cli_die(ANC_EXIT_FAILURE, "%s (set LV2_PATH to the folder holding ancestral.lv2)",
+                    err);
+
+    uint32_t blocks[3] = {256, 64, 1024};
+    int n_blocks = 3;
+    if (o.block) {
+        blocks[0] = (uint32_t)o.block;
+        n_blocks = 1;
+    }
+    plugin_result r[3];
+    unsigned long allocs = 0, allocs_resp = 0, logs = 0;
+    for (int i = 0; i < n_blocks; i++) {
+        bench_plugin(w, &o, blocks[i], &r[i]);
+        allocs += r[i].allocs_run;
+        allocs_resp += r[i].allocs_resp;
+        logs += r[i].logs_run;
+    }
+    printf("plugin_uri: %s\n", ANC_HOST_PLUGIN_URI);
+    /* Also keeps libfftw3f loaded in this process, as in hosts that use FFTW:
+     * otherwise the plugin's dlclose would unload it and LeakSanitizer would
+     * report FFTW's planner memory (never freed: plugins must not call
+     * fftwf_cleanup()). */
+    printf("fftw: %s\n", fftwf_version);
+    printf("model: %s\n", o.model ? o.model : "default (bundle default state)");
+    printf("controls: mode ancestral, noise 1, other controls at their defaults\n");
+    printf("sample_rate: %.0f\n", o.rate);
+    printf("block: %u\n", blocks[0]);
+    printf("seconds_rendered: %.3f\n", r[0].seconds);
+    printf("run_cpu_seconds: %.4f\n", r[0].cpu);
+    printf("latency_frames: %.0f\n", (double)r[0].latency);
+    printf("plugin_realtime_factor: %.1f\n", r[0].factor);
+    for (int i = 1; i < n_blocks; i++)
+        printf("plugin_realtime_factor_block_%u: %.1f\n", blocks[i], r[i].factor);
+    printf("target_realtime_factor: %d\n", TARGET_REALTIME_FACTOR);
+    printf("allocation_counter: %s\n", how);
+    printf("allocations_in_run: %lu\n", allocs);
+    printf("allocations_in_work_response: %lu\n", allocs_resp);
+    printf("log_calls_in_run: %lu\n", logs);
+    anc_host_world_free(w);
+
+    if (o.train)
+        bench_train(&o);
+
+    if (!counting)
+        anc_cli_warn("the allocation counter is not active here; allocations_in_run is blind");
+    if (allocs || allocs_resp) {
+        fprintf(stderr, "ancestral-bench: the plugin allocated on the audio thread (%lu in run, "
+                        "%lu in work_response)\n", allocs, allocs_resp);
+        return ANC_EXIT_FAILURE;
+    }
+    return ANC_EXIT_OK;
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# demo.sh — the README's first command: from a fresh Debian 12 machine to a
+# playable instrument. Installs what is missing, builds, synthesises the demo
+# corpus, trains a timbre model on it, installs the plugin for this user, and
+# renders short WAVs through the plugin itself (loaded by lilv as hosts load it).
+#
+#   tools/demo.sh            everything goes to ~/ancestral-demo and ~/.lv2
+#   ANCESTRAL_DEMO_DIR=DIR tools/demo.sh      another output folder
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=${ANCESTRAL_DEMO_DIR:-$HOME/ancestral-demo}
+lv2dir=${ANCESTRAL_LV2_DIR:-$HOME/.lv2}
+epochs=${ANCESTRAL_DEMO_EPOCHS:-30}
+
+echo "== 1/5 dependencies"
+tools/setup-deps.sh
+
+echo "== 2/5 build (build-release/)"
+if [[ ! -f build-release/build.ninja ]]; then
+  meson setup build-release --buildtype=release
+fi
+ninja -C build-release
+bin=build-release/tools
+
+echo "== 3/5 demo corpus and training ($epochs epochs)"
+mkdir -p "$out"
+"$bin/ancestral-make-corpus" --quiet --rate 22050 --seed 1 "$out/corpus" >/dev/null
+"$bin/ancestral-train" --rate 22050 --fft 1024 --hop 256 --latent 8 --hidden 512,256 \
+  --epochs "$epochs" --threads "$(nproc)" --seed 1 --log "$out/training.csv" \
+  --presets "$lv2dir/ancestral-demo-presets.lv2" \
+  -o "$out/demo.vae" "$out/corpus" | tee "$out/training-summary.txt"
+
+echo "== 4/5 install the plugin for this user ($lv2dir/ancestral.lv2)"
+mkdir -p "$lv2dir"
+rm -rf "$lv2dir/ancestral.lv2"
+mkdir "$lv2dir/ancestral.lv2"
+find build-release/plugin/ancestral.lv2 -maxdepth 1 -type f \
+  \( -name '*.so' -o -name '*.ttl' -o -name '*.vae' \) -exec cp {} "$lv2dir/ancestral.lv2/" \;
+
+echo "== 5/5 render through the plugin"
+export LV2_PATH="$lv2dir"
+"$bin/ancestral-plugin-render" --seconds 6 --set z1=1.5 --set z2=-1 \
+  -o "$out/default-model.wav"
+"$bin/ancestral-plugin-render" --seconds 6 --model "$out/demo.vae" --set mode=1 --set rate=1.5 \
+  -o "$out/demo-model-ancestral.wav"
+
+cat <<EOF2
+
+Done.
+  corpus:            $out/corpus (the synthetic sounds the model learned)
+  trained model:     $out/demo.vae (figures in $out/training-summary.txt, curve in $out/training.csv)
+  plugin:            $lv2dir/ancestral.lv2 (with the shipped default model and presets)
+  presets of yours:  $lv2dir/ancestral-demo-presets.lv2 (one per corpus file, using demo.vae)
+  renders:           $out/default-model.wav (default model, z1 = 1.5, z2 = -1)
+                     $out/demo-model-ancestral.wav (your model, ancestral sampling)
+
+Open it in Ardour: add a MIDI or audio track, open the mixer strip's plugin box,
+choose "New Plugin" > "Plugin Selector", search for "Ancestral", insert it. It
+plays the default model at once; turn z1..z8 (edit the plugin's generic controls
+or automate them), pick a preset (Bright saw, Bell, ...), or set "Model" to
+$out/demo.vae in the generic editor's file chooser.
+EOF2
