@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <glob.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -182,6 +183,21 @@ static void check_writable(const char *what, const char *path)
         anc_cli_die(ANC_EXIT_USAGE, "cannot write %s %s: %s", what, path, strerror(errno));
     close(fd);
     unlink(probe);
+}
+
+/* Removes temporaries that an earlier run killed in the middle of a save left
+ * beside path (anc_model_save writes PATH.tmp-XXXXXX, then renames it). */
+static void remove_stale_temporaries(const char *path)
+{
+    char pattern[PATH_MAX + 16];
+    snprintf(pattern, sizeof pattern, "%s.tmp-??????", path);
+    glob_t g;
+    if (glob(pattern, GLOB_NOSORT | GLOB_NOESCAPE, NULL, &g) != 0)
+        return;
+    for (size_t i = 0; i < g.gl_pathc; i++)
+        if (unlink(g.gl_pathv[i]) == 0)
+            anc_cli_warn("removed %s, left by an interrupted save", g.gl_pathv[i]);
+    globfree(&g);
 }
 
 static void warn_file(void *user, const char *path, const char *reason)
@@ -545,6 +561,10 @@ int main(int argc, char **argv)
     }
     check_writable("model", o.out);
     check_writable("checkpoint", o.checkpoint);
+    remove_stale_temporaries(o.out);
+    remove_stale_temporaries(o.checkpoint);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
     FILE *logf = NULL;
     if (o.log) {
         int exists = access(o.log, F_OK) == 0;
@@ -571,6 +591,10 @@ int main(int argc, char **argv)
         anc_cli_die(err.status == ANC_E_NOMEM ? ANC_EXIT_FAILURE : ANC_EXIT_USAGE, "%s",
                     err.message);
     const anc_audio_summary *sum = &corpus->summary;
+    if (interrupted) {
+        anc_audio_corpus_free(corpus);
+        anc_cli_die(ANC_EXIT_FAILURE, "interrupted while reading the inputs; nothing to save");
+    }
     if (corpus->n_clips == 0)
         anc_cli_die(ANC_EXIT_USAGE, "no usable audio in the inputs (%zu files skipped)",
                     sum->files_skipped);
@@ -642,8 +666,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < n_probe; i++)
         probe[i] = ds->train[i * ds->n_train / n_probe];
 
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
     const long long per_epoch = (long long)((ds->n_train + (size_t)o.batch - 1) / (size_t)o.batch);
     double train_time = 0.0, frames_done = 0.0;
     anc_model *model = NULL;
