@@ -43,7 +43,9 @@ static inline float exp_fast(float x)
      * NaN input still gives a NaN result */
     x = x > -87.0f ? x : -87.0f;
     x = x < 88.0f ? x : 88.0f;
-    float n = floorf(x * 1.44269504f + 0.5f);
+    /* round to nearest by the 1.5 * 2^23 trick: no libm call, so the loop
+     * vectorises (floorf stays a call without -fno-trapping-math) */
+    float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
     float r = x - n * 0.693145752f - n * 1.42860677e-6f; /* ln2 split for exactness */
     float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720))))));
     union { float f; uint32_t i; } u = {.i = (uint32_t)((int32_t)n + 127) << 23};
