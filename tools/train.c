@@ -66,8 +66,9 @@ static void usage(FILE *f)
             "  --seed S              random seed (default 1)\n"
             "  --threads T           cores to use (default 1)\n"
             "  --rate HZ             model sample rate (default 44100)\n"
-            "  --fft N               FFT size (default 1024)\n"
-            "  --hop H               hop size (default 256)\n"
+            "  --fft N               FFT size (default 2048: 46 ms at 44.1 kHz, so the\n"
+            "                        harmonics of low notes are resolved)\n"
+            "  --hop H               hop size (default 512, a quarter of the FFT)\n"
             "  --val FRACTION        share of files held out for validation (default 0.1)\n"
             "  --checkpoint FILE     checkpoint (default MODEL.vae.ckpt)\n"
             "  --resume              continue from the checkpoint\n"
@@ -103,8 +104,8 @@ static void parse(int argc, char **argv, options *o, int *first_input)
         {"presets-model", required_argument, 0, O_PMODEL},
         {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
     *o = (options){.latent = 8, .n_hidden = 2, .hidden = {512, 256}, .act = ANC_ACT_SILU,
-                   .epochs = 30, .batch = 256, .threads = 1, .rate = 44100, .fft = 1024,
-                   .hop = 256, .lr = 1e-3, .beta = 1.0, .val = 0.1, .clip = 50.0,
+                   .epochs = 30, .batch = 256, .threads = 1, .rate = 44100, .fft = 2048,
+                   .hop = 512, .lr = 1e-3, .beta = 1.0, .val = 0.1, .clip = 50.0,
                    .warmup = 2000, .seed = 1, .stop_after = -1,
                    .fault_nan = -1};
     int c;
