@@ -40,8 +40,9 @@ find build-release/plugin/ancestral.lv2 -maxdepth 1 -type f \
 
 echo "== 5/5 render through the plugin"
 export LV2_PATH="$lv2dir"
-"$bin/ancestral-plugin-render" --seconds 6 --set z1=1.5 --set z2=-1 \
-  -o "$out/default-model.wav"
+"$bin/ancestral-plugin-render" --seconds 6 --preset "Bright saw" -o "$out/default-bright-saw.wav"
+"$bin/ancestral-plugin-render" --seconds 6 --preset "Sung ah" --set glide=2 --set z2=-2 \
+  -o "$out/default-sung-ah.wav"
 "$bin/ancestral-plugin-render" --seconds 6 --model "$out/demo.vae" --set mode=1 --set rate=1.5 \
   -o "$out/demo-model-ancestral.wav"
 
@@ -52,12 +53,14 @@ Done.
   trained model:     $out/demo.vae (figures in $out/training-summary.txt, curve in $out/training.csv)
   plugin:            $lv2dir/ancestral.lv2 (with the shipped default model and presets)
   presets of yours:  $lv2dir/ancestral-demo-presets.lv2 (one per corpus file, using demo.vae)
-  renders:           $out/default-model.wav (default model, z1 = 1.5, z2 = -1)
+  renders:           $out/default-bright-saw.wav (default model, preset "Bright saw")
+                     $out/default-sung-ah.wav (preset "Sung ah", z2 turned to -2)
                      $out/demo-model-ancestral.wav (your model, ancestral sampling)
 
 Open it in Ardour: add a MIDI or audio track, open the mixer strip's plugin box,
 choose "New Plugin" > "Plugin Selector", search for "Ancestral", insert it. It
-plays the default model at once; turn z1..z8 (edit the plugin's generic controls
-or automate them), pick a preset (Bright saw, Bell, ...), or set "Model" to
+plays the default model at once (quietly with every knob at 0, the centre of the
+timbre space: start from a preset such as "Bright saw" or "Bell"), turn z1..z8
+(the plugin's generic controls, or automate them), or set "Model" to
 $out/demo.vae in the generic editor's file chooser.
 EOF2

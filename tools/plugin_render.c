@@ -14,22 +14,71 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <lv2/presets/presets.h>
+
 #include "cli.h"
 #include "lv2_host.h"
 
 #define MAX_SETS 64
 
+/* lilv wants an LV2_URID_Map for preset states; the host world has the table. */
+static LV2_URID map_uri(LV2_URID_Map_Handle handle, const char *uri)
+{
+    return anc_host_map(handle, uri);
+}
+
+static void set_port(const char *symbol, void *user, const void *value, uint32_t size,
+                     uint32_t type)
+{
+    (void)type;
+    if (size == sizeof(float))
+        anc_host_set_control_sym(user, symbol, *(const float *)value);
+}
+
+/* Sets the port values of the plugin's preset labelled label; 0 if found. */
+static int apply_preset(anc_host_world *w, anc_host *h, const char *label)
+{
+    LilvWorld *lw = anc_host_lilv_world(w);
+    LV2_URID_Map map = {w, map_uri};
+    LilvNode *pset = lilv_new_uri(lw, LV2_PRESETS__Preset);
+    LilvNode *rdfs_label = lilv_new_uri(lw, "http://www.w3.org/2000/01/rdf-schema#label");
+    LilvNodes *presets = lilv_plugin_get_related(anc_host_plugin(w), pset);
+    int found = -1;
+    LILV_FOREACH (nodes, i, presets) {
+        const LilvNode *pr = lilv_nodes_get(presets, i);
+        lilv_world_load_resource(lw, pr);
+        LilvNodes *labels = lilv_world_find_nodes(lw, pr, rdfs_label, NULL);
+        int match = labels && lilv_nodes_size(labels) > 0 &&
+                    !strcmp(lilv_node_as_string(lilv_nodes_get_first(labels)), label);
+        lilv_nodes_free(labels);
+        if (!match)
+            continue;
+        LilvState *st = lilv_state_new_from_world(lw, &map, pr);
+        if (st) {
+            lilv_state_emit_port_values(st, set_port, h);
+            lilv_state_free(st);
+            found = 0;
+        }
+        break;
+    }
+    lilv_nodes_free(presets);
+    lilv_node_free(rdfs_label);
+    lilv_node_free(pset);
+    return found;
+}
+
 int main(int argc, char **argv)
 {
     anc_cli_set_program("ancestral-plugin-render");
-    enum { O_MODEL = 256, O_SET, O_SECONDS, O_RATE, O_BLOCK, O_PATH, O_HELP };
+    enum { O_MODEL = 256, O_SET, O_SECONDS, O_RATE, O_BLOCK, O_PATH, O_PRESET, O_HELP };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'}, {"model", required_argument, 0, O_MODEL},
         {"set", required_argument, 0, O_SET}, {"seconds", required_argument, 0, O_SECONDS},
         {"rate", required_argument, 0, O_RATE}, {"block", required_argument, 0, O_BLOCK},
-        {"lv2-path", required_argument, 0, O_PATH}, {"help", no_argument, 0, O_HELP},
+        {"lv2-path", required_argument, 0, O_PATH}, {"preset", required_argument, 0, O_PRESET},
+        {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0}};
-    const char *out = NULL, *model = NULL, *lv2_path = NULL;
+    const char *out = NULL, *model = NULL, *lv2_path = NULL, *preset = NULL;
     const char *sets[MAX_SETS];
     int n_sets = 0, block = 512;
     double seconds = 4.0, rate = 48000.0;
@@ -48,10 +97,12 @@ int main(int argc, char **argv)
         case O_RATE: rate = anc_cli_double("--rate", optarg, 8000, 384000); break;
         case O_BLOCK: block = (int)anc_cli_int("--block", optarg, 1, 8192); break;
         case O_PATH: lv2_path = optarg; break;
+        case O_PRESET: preset = optarg; break;
         case 'h':
         case O_HELP:
-            puts("usage: ancestral-plugin-render -o OUT.wav [--model FILE] [--set z1=1.5]... "
-                 "[--seconds S] [--rate HZ] [--block N] [--lv2-path PATH]");
+            puts("usage: ancestral-plugin-render -o OUT.wav [--model FILE] [--preset LABEL] "
+                 "[--set z1=1.5]... [--seconds S] [--rate HZ] [--block N] [--lv2-path PATH]\n"
+                 "A preset sets its port values; --set options apply after it.");
             return 0;
         default:
             anc_cli_die(ANC_EXIT_USAGE, "unknown or incomplete option '%s' (see --help)",
@@ -72,6 +123,8 @@ int main(int argc, char **argv)
     anc_host *h = anc_host_new(w, &cfg, err, sizeof err);
     if (!h)
         anc_cli_die(ANC_EXIT_FAILURE, "%s", err);
+    if (preset && apply_preset(w, h, preset) != 0)
+        anc_cli_die(ANC_EXIT_USAGE, "the plugin has no preset labelled '%s'", preset);
     for (int i = 0; i < n_sets; i++) {
         const char *eq = strchr(sets[i], '=');
         char sym[64];
