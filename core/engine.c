@@ -339,7 +339,7 @@ static void next_frame(anc_engine *e)
     update_target(e);
     float a = p->glide > 0.0f ? (float)exp(-e->hop_seconds / p->glide) : 0.0f;
     for (int l = 0; l < e->L; l++)
-        e->z[l] = a * e->z[l] + (1.0f - a) * e->target[l];
+        e->z[l] = e->target[l] + a * (e->z[l] - e->target[l]); /* lands exactly */
 
     /* f(z): hidden layers, then the linear output. */
     const float *x = e->z;

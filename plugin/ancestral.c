@@ -40,6 +40,7 @@
 #include <lv2/options/options.h>
 #include <lv2/patch/patch.h>
 #include <lv2/state/state.h>
+#include <lv2/time/time.h>
 #include <lv2/urid/urid.h>
 #include <lv2/worker/worker.h>
 
@@ -86,6 +87,7 @@ typedef struct {
     LV2_URID patch_Get, patch_Set, patch_property, patch_value, patch_subject;
     LV2_URID plugin, model, install, free;
     LV2_URID bufsz_maxBlockLength, bufsz_nominalBlockLength;
+    LV2_URID atom_Float, atom_Double, atom_Long, time_Position, time_speed, time_frame;
 } anc_uris;
 
 typedef struct {
@@ -111,7 +113,10 @@ typedef struct {
     uint32_t fade_pos, fade_len;
     anc_slot *graveyard;   /* replaced slots still to be sent to the worker */
     bool notify_pending;   /* send patch:Set of the model on the next run */
-    bool fresh;            /* activated: the first run() starts z at the knobs */
+    bool fresh;            /* reset before the next block: z starts at the knobs */
+    double speed;          /* transport speed from the host's last time:Position */
+    int64_t next_frame;    /* timeline frame the next block starts at when rolling */
+    bool rolling_known;    /* next_frame is valid */
     uint32_t default_latency; /* reported until a model is installed */
     anc_engine_params params;
     float scratch[ANC_SCRATCH];
@@ -218,6 +223,12 @@ static void map_uris(LV2_URID_Map *map, anc_uris *u)
     u->free = map->map(map->handle, ANC_FREE_URI);
     u->bufsz_maxBlockLength = map->map(map->handle, LV2_BUF_SIZE__maxBlockLength);
     u->bufsz_nominalBlockLength = map->map(map->handle, LV2_BUF_SIZE__nominalBlockLength);
+    u->atom_Float = map->map(map->handle, LV2_ATOM__Float);
+    u->atom_Double = map->map(map->handle, LV2_ATOM__Double);
+    u->atom_Long = map->map(map->handle, LV2_ATOM__Long);
+    u->time_Position = map->map(map->handle, LV2_TIME__Position);
+    u->time_speed = map->map(map->handle, LV2_TIME__speed);
+    u->time_frame = map->map(map->handle, LV2_TIME__frame);
 }
 
 /* Latency the bundle's default model gives at this rate, so the latency port
@@ -450,6 +461,46 @@ static void send_model(Ancestral *self)
     self->notify_pending = false;
 }
 
+static double atom_number(const anc_uris *u, const LV2_Atom *a, double fallback)
+{
+    if (!a)
+        return fallback;
+    if (a->type == u->atom_Float && a->size >= sizeof(float))
+        return ((const LV2_Atom_Float *)a)->body;
+    if (a->type == u->atom_Double && a->size >= sizeof(double))
+        return ((const LV2_Atom_Double *)a)->body;
+    if (a->type == u->atom_Long && a->size >= sizeof(int64_t))
+        return (double)((const LV2_Atom_Long *)a)->body;
+    if (a->type == u->atom_Int && a->size >= sizeof(int32_t))
+        return ((const LV2_Atom_Int *)a)->body;
+    return fallback;
+}
+
+/* Audio thread. The transport starting, or jumping while it rolls, resets the
+ * engine, so what plays from a timeline position depends only on the session
+ * (an export, a second export, a reopened session's export: the same samples),
+ * not on how long the plugin had been running before. */
+static void handle_position(Ancestral *self, const LV2_Atom_Object *obj)
+{
+    const LV2_Atom *speed = NULL, *frame = NULL;
+    lv2_atom_object_get(obj, self->uris.time_speed, &speed, self->uris.time_frame, &frame, 0);
+    double sp = atom_number(&self->uris, speed, self->speed);
+    double fr = atom_number(&self->uris, frame, NAN);
+    if (!isfinite(sp))
+        return;
+    if (!(fabs(fr) < 9.0e18)) /* NaN, or beyond int64_t */
+        fr = NAN;
+    bool starts = sp != 0.0 && self->speed == 0.0;
+    bool jumps = sp != 0.0 && self->rolling_known && isfinite(fr) &&
+                 (int64_t)fr != self->next_frame;
+    if (starts || jumps)
+        self->fresh = true;
+    self->speed = sp;
+    self->rolling_known = sp != 0.0 && isfinite(fr);
+    if (self->rolling_known)
+        self->next_frame = (int64_t)fr;
+}
+
 /* Audio thread, hard real time: no allocation, lock, file access, printing or
  * FFTW planning; any n from 0 up, any garbage in the control ports. */
 static void run(LV2_Handle instance, uint32_t n)
@@ -468,6 +519,8 @@ static void run(LV2_Handle instance, uint32_t n)
                 handle_set(self, obj);
             else if (obj->body.otype == self->uris.patch_Get)
                 handle_get(self, obj);
+            else if (obj->body.otype == self->uris.time_Position)
+                handle_position(self, obj);
         }
     }
     flush_graveyard(self);
@@ -497,6 +550,8 @@ static void run(LV2_Handle instance, uint32_t n)
         self->fresh = false;
     }
     anc_engine_process(self->current->engine, self->out, n);
+    if (self->rolling_known)
+        self->next_frame += (int64_t)llround(n * self->speed);
 
     /* The replaced engine fades out linearly on top of the new one, which
      * itself rises from silence as its first frames overlap-add. */

@@ -16,7 +16,7 @@ pkgs=(
 )
 for arg in "$@"; do
   case "$arg" in
-    --hosts) pkgs+=(ardour jalv jackd2 sox) ;;
+    --hosts) pkgs+=(ardour jalv jackd2 jack-capture) ;;
     # Debian's torch, run by /usr/bin/python3 (not any python3 first on PATH).
     --bench) pkgs+=(python3 python3-numpy python3-torch) ;;
     *) echo "setup-deps: unknown flag '$arg' (--hosts, --bench)" >&2; exit 2 ;;

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-tools/setup-deps.sh
+tools/setup-deps.sh --hosts
 
 jobs=$(nproc)
 
