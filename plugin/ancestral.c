@@ -66,6 +66,12 @@
 #define ANC_FADE_SECONDS 0.02
 /* The fading engine renders through a scratch buffer this long (frames). */
 #define ANC_SCRATCH 256
+/* Output guard: the engine clamps its output to +-4 and flushes |x| < 1e-30 to 0
+ * (core/engine.c); during a fade two engines sum, and the sum gets the same. */
+#define ANC_OUT_LIMIT 4.0f
+/* Fastest transport speed believed (time:speed); a faster one is garbage, and
+ * block length times speed must fit the int64_t frame counter. */
+#define ANC_MAX_SPEED 1.0e6
 
 typedef struct anc_slot {
     anc_engine *engine;
@@ -486,7 +492,7 @@ static void handle_position(Ancestral *self, const LV2_Atom_Object *obj)
     lv2_atom_object_get(obj, self->uris.time_speed, &speed, self->uris.time_frame, &frame, 0);
     double sp = atom_number(&self->uris, speed, self->speed);
     double fr = atom_number(&self->uris, frame, NAN);
-    if (!isfinite(sp))
+    if (!(fabs(sp) <= ANC_MAX_SPEED)) /* NaN, Inf, or garbage */
         return;
     if (!(fabs(fr) < 9.0e18)) /* NaN, or beyond int64_t */
         fr = NAN;
@@ -551,7 +557,10 @@ static void run(LV2_Handle instance, uint32_t n)
     }
     anc_engine_process(self->current->engine, self->out, n);
     if (self->rolling_known)
-        self->next_frame += (int64_t)llround(n * self->speed);
+        /* Wraps instead of overflowing when the host's frame is near the end of
+         * the int64_t range (only equality is ever compared). */
+        self->next_frame =
+            (int64_t)((uint64_t)self->next_frame + (uint64_t)llround(n * self->speed));
 
     /* The replaced engine fades out linearly on top of the new one, which
      * itself rises from silence as its first frames overlap-add. */
@@ -567,9 +576,12 @@ static void run(LV2_Handle instance, uint32_t n)
             if (k > self->fade_len - self->fade_pos)
                 k = self->fade_len - self->fade_pos;
             anc_engine_process(old, self->scratch, k);
-            for (uint32_t i = 0; i < k; i++)
-                self->out[done + i] +=
-                    self->scratch[i] * (1.0f - (float)(self->fade_pos + i) * step);
+            for (uint32_t i = 0; i < k; i++) {
+                float v = self->out[done + i] +
+                          self->scratch[i] * (1.0f - (float)(self->fade_pos + i) * step);
+                v = v > ANC_OUT_LIMIT ? ANC_OUT_LIMIT : v < -ANC_OUT_LIMIT ? -ANC_OUT_LIMIT : v;
+                self->out[done + i] = fabsf(v) < 1e-30f ? 0.0f : v;
+            }
             self->fade_pos += k;
             done += k;
         }
