@@ -76,6 +76,7 @@
 typedef struct anc_slot {
     anc_engine *engine;
     struct anc_slot *next; /* link in the list of slots waiting to be freed */
+    struct anc_slot *all_prev, *all_next; /* every live slot of the instance */
     uint32_t latency;      /* anc_engine_latency(engine), frames */
     uint32_t path_len;     /* strlen(path) */
     char path[];           /* absolute path of the model file */
@@ -130,14 +131,27 @@ typedef struct {
     /* shared by work(), restore() and save(), never touched by the audio thread */
     pthread_mutex_t path_lock;
     char *saved_path; /* the newest model handed to the audio thread, malloc'd */
+    /* Every slot that exists, wherever it is (playing, fading, in a host queue),
+     * so cleanup() frees the ones a host drops with its worker queue. Touched
+     * only where slots are made and freed, never by the audio thread. */
+    pthread_mutex_t slots_lock;
+    anc_slot *all;
 } Ancestral;
 
 /* ---------------------------------------------------------------- slots -- */
 
-static void slot_free_chain(anc_slot *s)
+static void slot_free_chain(Ancestral *self, anc_slot *s)
 {
     while (s) {
         anc_slot *next = s->next;
+        pthread_mutex_lock(&self->slots_lock);
+        if (s->all_prev)
+            s->all_prev->all_next = s->all_next;
+        else
+            self->all = s->all_next;
+        if (s->all_next)
+            s->all_next->all_prev = s->all_prev;
+        pthread_mutex_unlock(&self->slots_lock);
         anc_engine_free(s->engine);
         free(s);
         s = next;
@@ -146,7 +160,7 @@ static void slot_free_chain(anc_slot *s)
 
 /* Loads the model at path and builds an engine for the host rate. Allocates and
  * plans FFTs: never call from the audio thread. */
-static anc_status slot_load(const Ancestral *self, const char *path, anc_slot **out,
+static anc_status slot_load(Ancestral *self, const char *path, anc_slot **out,
                             anc_error *err)
 {
     *out = NULL;
@@ -173,6 +187,13 @@ static anc_status slot_load(const Ancestral *self, const char *path, anc_slot **
     slot->latency = anc_engine_latency(e);
     slot->path_len = (uint32_t)n;
     memcpy(slot->path, path, n + 1);
+    pthread_mutex_lock(&self->slots_lock);
+    slot->all_prev = NULL;
+    slot->all_next = self->all;
+    if (self->all)
+        self->all->all_prev = slot;
+    self->all = slot;
+    pthread_mutex_unlock(&self->slots_lock);
     *out = slot;
     return ANC_OK;
 }
@@ -261,7 +282,7 @@ static uint32_t default_model_latency(Ancestral *self, const char *bundle_path)
     else if (err.status != ANC_E_IO)
         lv2_log_warning(&self->logger,
                         "Ancestral: the bundle's default model is unusable: %s\n", err.message);
-    slot_free_chain(slot);
+    slot_free_chain(self, slot);
     free(path);
     return latency;
 }
@@ -299,6 +320,11 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     if (!self)
         return NULL;
     if (pthread_mutex_init(&self->path_lock, NULL) != 0) {
+        free(self);
+        return NULL;
+    }
+    if (pthread_mutex_init(&self->slots_lock, NULL) != 0) {
+        pthread_mutex_destroy(&self->path_lock);
         free(self);
         return NULL;
     }
@@ -375,16 +401,21 @@ static void activate(LV2_Handle instance)
  * the same model. */
 static void deactivate(LV2_Handle instance) { (void)instance; }
 
-/* Instantiation class: no other call is in flight. Slots still queued inside the
- * host's worker when it cleans up are the host's to drain. */
+/* Instantiation class: no other call is in flight. Frees every slot that still
+ * exists: playing, fading, waiting to be freed, or dropped in a host queue. */
 static void cleanup(LV2_Handle instance)
 {
     Ancestral *self = instance;
-    slot_free_chain(self->current);
-    slot_free_chain(self->fading);
-    slot_free_chain(self->graveyard);
+    anc_slot *s = self->all;
+    while (s) {
+        anc_slot *next = s->all_next;
+        anc_engine_free(s->engine);
+        free(s);
+        s = next;
+    }
     free(self->saved_path);
     pthread_mutex_destroy(&self->path_lock);
+    pthread_mutex_destroy(&self->slots_lock);
     free(self);
 }
 
@@ -626,7 +657,7 @@ static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function r
         if (respond(handle, sizeof msg, &msg) != LV2_WORKER_SUCCESS) {
             lv2_log_error(&self->logger, "Ancestral: %s: host worker queue full, not loaded\n",
                           body);
-            slot_free_chain(slot);
+            slot_free_chain(self, slot);
             return LV2_WORKER_ERR_NO_SPACE;
         }
         remember_path(self, body);
@@ -640,7 +671,7 @@ static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function r
     if (head.type == self->uris.install) /* from restore(): pass it on to the audio thread */
         return respond(handle, sizeof msg, &msg);
     if (head.type == self->uris.free) {
-        slot_free_chain(msg.slot);
+        slot_free_chain(self, msg.slot);
         return LV2_WORKER_SUCCESS;
     }
     return LV2_WORKER_ERR_UNKNOWN;
@@ -779,7 +810,7 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
         } else {
             lv2_log_error(&self->logger, "Ancestral: %s: host worker queue full, not restored\n",
                           path);
-            slot_free_chain(slot);
+            slot_free_chain(self, slot);
             st = LV2_STATE_ERR_NO_SPACE;
         }
     }
