@@ -668,8 +668,15 @@ static LV2_Worker_Status work(LV2_Handle instance, LV2_Worker_Respond_Function r
         return LV2_WORKER_ERR_UNKNOWN;
     anc_slot_msg msg;
     memcpy(&msg, data, sizeof msg);
-    if (head.type == self->uris.install) /* from restore(): pass it on to the audio thread */
-        return respond(handle, sizeof msg, &msg);
+    if (head.type == self->uris.install) { /* from restore(): pass it on to the audio thread */
+        LV2_Worker_Status st = respond(handle, sizeof msg, &msg);
+        if (st != LV2_WORKER_SUCCESS) {
+            lv2_log_error(&self->logger, "Ancestral: %s: host worker queue full, not loaded\n",
+                          msg.slot->path);
+            slot_free_chain(self, msg.slot);
+        }
+        return st;
+    }
     if (head.type == self->uris.free) {
         slot_free_chain(self, msg.slot);
         return LV2_WORKER_SUCCESS;
