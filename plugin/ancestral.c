@@ -444,6 +444,13 @@ static void read_controls(Ancestral *self)
     p->enabled = isfinite(en) ? en > 0.0f : d.enabled; /* lv2:toggled: > 0 is on */
 }
 
+/* Whether a is a whole atom:URID naming v (a host or UI may send a short one). */
+static bool urid_is(const Ancestral *self, const LV2_Atom *a, LV2_URID v)
+{
+    return a && a->type == self->uris.atom_URID && a->size >= sizeof(LV2_URID) &&
+           ((const LV2_Atom_URID *)a)->body == v;
+}
+
 /* patch:Set of the model: hand the atom:Path to the worker as it is. */
 static void handle_set(Ancestral *self, const LV2_Atom_Object *obj)
 {
@@ -452,10 +459,9 @@ static void handle_set(Ancestral *self, const LV2_Atom_Object *obj)
                         &property, self->uris.patch_value, &value, 0);
     /* No subject means this plugin; a URID subject must name it. */
     if (subject && subject->type == self->uris.atom_URID &&
-        ((const LV2_Atom_URID *)subject)->body != self->uris.plugin)
+        !urid_is(self, subject, self->uris.plugin))
         return;
-    if (!property || property->type != self->uris.atom_URID ||
-        ((const LV2_Atom_URID *)property)->body != self->uris.model)
+    if (!urid_is(self, property, self->uris.model))
         return;
     if (!value || value->type != self->uris.atom_Path || value->size < 2)
         return;
@@ -467,8 +473,7 @@ static void handle_get(Ancestral *self, const LV2_Atom_Object *obj)
 {
     const LV2_Atom *property = NULL;
     lv2_atom_object_get(obj, self->uris.patch_property, &property, 0);
-    if (!property || (property->type == self->uris.atom_URID &&
-                      ((const LV2_Atom_URID *)property)->body == self->uris.model))
+    if (!property || urid_is(self, property, self->uris.model))
         self->notify_pending = true;
 }
 
@@ -549,7 +554,8 @@ static void run(LV2_Handle instance, uint32_t n)
      * installs a new model before this block is rendered. */
     if (self->control) {
         LV2_ATOM_SEQUENCE_FOREACH (self->control, ev) {
-            if (!lv2_atom_forge_is_object_type(&self->forge, ev->body.type))
+            if (!lv2_atom_forge_is_object_type(&self->forge, ev->body.type) ||
+                ev->body.size < sizeof(LV2_Atom_Object_Body))
                 continue;
             const LV2_Atom_Object *obj = (const LV2_Atom_Object *)&ev->body;
             if (obj->body.otype == self->uris.patch_Set)

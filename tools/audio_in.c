@@ -287,6 +287,15 @@ static anc_status read_one(const char *path, const anc_audio_settings *s,
             goto done;
     }
     *known_seconds = (double)frames_read / info.samplerate;
+    /* The mix and the resampler's filter can overshoot finite samples near
+     * FLT_MAX into Inf (found by fuzzing): check what comes out, too. */
+    for (size_t i = 0; i < clip->n; i++)
+        if (!isfinite(clip->samples[i])) {
+            reason_set(reason, "sample %zu overflows to %s after mixing and resampling "
+                       "(levels near the float limit)", i, isnan(clip->samples[i]) ? "NaN" : "Inf");
+            st = ANC_E_NUMERIC;
+            goto done;
+        }
     if (clip->n < s->min_samples) {
         reason_set(reason, "too short: %zu samples at %d Hz (%.3f s), need %zu", clip->n,
                    s->target_rate, (double)clip->n / s->target_rate, s->min_samples);

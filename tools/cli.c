@@ -61,7 +61,10 @@ unsigned long long anc_cli_u64(const char *opt, const char *s)
 {
     char *end;
     errno = 0;
-    if (*s == '-')
+    const char *t = s;
+    while (*t == ' ' || (*t >= '\t' && *t <= '\r')) /* strtoull skips these, then negates */
+        t++;
+    if (*t == '-')
         anc_cli_die(ANC_EXIT_USAGE, "%s wants a non-negative whole number, not '%s'", opt, s);
     unsigned long long v = strtoull(s, &end, 10);
     if (errno || end == s || *end)
