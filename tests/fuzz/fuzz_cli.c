@@ -37,11 +37,6 @@ static void broken(const char *fmt, ...)
     abort();
 }
 
-/* Known findings this process steers around (ANC_FUZZ_AVOID, a comma-separated
- * list of names, so that a long run can look for new ones):
- *   u64-minus  anc_cli_u64 accepts " -5" (space first) as 2^64 - 5. */
-static int avoid_u64_minus;
-
 static jmp_buf die_jump;
 static FILE *sink;
 
@@ -150,7 +145,7 @@ static int parse(uint8_t sel, const char *s)
         }
         case 2: {
             unsigned long long v = anc_cli_u64("--seed", s);
-            if (strchr(s, '-') && !avoid_u64_minus)
+            if (strchr(s, '-'))
                 broken("u64 '%s' accepted as the non-negative %llu", s, v);
             break;
         }
@@ -179,8 +174,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sink = fopen("/dev/null", "w");
         if (!sink)
             broken("cannot open /dev/null");
-        const char *avoid = getenv("ANC_FUZZ_AVOID");
-        avoid_u64_minus = avoid && strstr(avoid, "u64-minus");
     }
     /* Arguments are C strings: the string ends at the first NUL. */
     char *s = malloc(size);

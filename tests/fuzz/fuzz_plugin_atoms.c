@@ -322,12 +322,6 @@ typedef struct host {
     uint32_t saved_type;
 } host;
 
-/* Known findings this process steers around (ANC_FUZZ_AVOID, a comma-separated
- * list of names, so that a long run can look for new ones):
- *   urid-size  handle_set()/handle_get() read the body of a URID atom whatever
- *              its size; with it, URID property values are 4 bytes or more. */
-static bool avoid_urid_size;
-
 static LV2_Worker_Status respond(LV2_Worker_Respond_Handle handle, uint32_t size, const void *data)
 {
     host *H = handle;
@@ -491,8 +485,6 @@ static void add_object(host *H, input *in, uint32_t otype, uint32_t id, int n)
         prop.context = 0;
         prop.value.type = type_byte(get8(in));
         prop.value.size = get8(in) % 64;
-        if (avoid_urid_size && prop.value.type == U_URID && prop.value.size < 4)
-            prop.value.size = 4;
         const uint32_t need = lv2_atom_pad_size((uint32_t)sizeof prop + prop.value.size);
         if (len + need > sizeof buf)
             break;
@@ -814,8 +806,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         map_uri(NULL, premapped[i]);
     const char *lax = getenv("ANC_FUZZ_LAX_ATOMS");
     lax_atoms = lax && *lax == '1';
-    const char *avoid = getenv("ANC_FUZZ_AVOID");
-    avoid_urid_size = avoid && strstr(avoid, "urid-size");
     make_folder();
     return 0;
 }

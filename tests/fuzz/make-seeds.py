@@ -10,7 +10,7 @@ seed is a few KB; their variants (truncated, damaged checksum, longer header,
 records reordered, an extra record) are made here from the format described in
 core/model.h. The other seeds are written byte by byte from the input formats
 documented at the top of each fuzz_*.c. Deterministic: the same build gives
-the same files."""
+the same files. Files named found-* (inputs the fuzzers found) are kept."""
 import os
 import shutil
 import struct
@@ -195,8 +195,16 @@ def plugin_seeds(folder):
     }
     # Former findings, kept as regression inputs once fixed (minimised by libFuzzer).
     seeds["restore-queue-full"] = bytes.fromhex("000303000162001e0613eeeeeeeeeeeeeeeeeeee")
+    seeds["urid-size-get"] = bytes.fromhex("00030201000101000000")
+    seeds["urid-size-set-property"] = bytes.fromhex("000302000001010000000001")
+    seeds["urid-size-set-subject"] = bytes.fromhex("000b020000010000000004030000")
     for name, b in seeds.items():
         write(folder, name, b)
+
+
+def plugin_lax_seeds(folder):
+    # Replayed with ANC_FUZZ_LAX_ATOMS=1 (ill-formed objects kept as they are).
+    write(folder, "short-object", bytes.fromhex("0504196f"))  # a former finding
 
 
 def wav(channels, rate, bits, samples, fmt=1, frames_claim=None):
@@ -241,6 +249,10 @@ def audio_seeds(folder):
           b".snd" + struct.pack(">IIIII", 24, len(au_data), 3, 32000, 2) + au_data)
     write(folder, "empty", b"")
     write(folder, "not-audio.txt", b"hello, this is not a sound file\n")
+    # A former finding: finite samples near FLT_MAX that resampling made Inf.
+    write(folder, "resample-overflow.wav", bytes.fromhex(
+        "52494646a402000057415645666d7420100000000300010080bb000000dc0500"
+        "080020006461746180020000147f7f7f7f7f7f7f7f7f7f7f7f7f7f7f00000014"))
 
 
 def cli_seeds(folder):
@@ -255,6 +267,7 @@ def cli_seeds(folder):
         "int-list-too-many": bytes([3 | (1 << 3)]) + b"1,2,3",
         "double-list-latent": bytes([4 | (2 << 5)]) + b"0.5,-1,2",
         "double-list-empty-field": bytes([4 | (7 << 5)]) + b"1,,2",
+        "u64-minus-after-space": b"  -5",  # a former finding
     }
     for name, b in seeds.items():
         write(folder, name, b)
@@ -271,11 +284,17 @@ def main():
         m = models(build, work)
     finally:
         shutil.rmtree(work)
-    for target in ("model", "model_engine", "plugin_atoms", "audio_in", "cli"):
-        shutil.rmtree(os.path.join(root, target), ignore_errors=True)
+    # Inputs the fuzzers found (found-*, added with libFuzzer -merge=1 for the
+    # coverage they add) stay; everything else is written anew.
+    for target in ("model", "model_engine", "plugin_atoms", "plugin_atoms_lax", "audio_in", "cli"):
+        folder = os.path.join(root, target)
+        for name in os.listdir(folder) if os.path.isdir(folder) else []:
+            if not name.startswith("found-"):
+                os.remove(os.path.join(folder, name))
     model_seeds(m, os.path.join(root, "model"))
     engine_seeds(m, os.path.join(root, "model_engine"))
     plugin_seeds(os.path.join(root, "plugin_atoms"))
+    plugin_lax_seeds(os.path.join(root, "plugin_atoms_lax"))
     audio_seeds(os.path.join(root, "audio_in"))
     cli_seeds(os.path.join(root, "cli"))
 
