@@ -28,4 +28,8 @@ fi
 ninja -C build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   meson test -C build-asan --print-errorlogs --num-processes "$jobs" --timeout-multiplier 4
+# One closing line over both builds (meson's summary is per build).
+count() { grep -cE "\"result\": \"($1)\"" build-ci/meson-logs/testlog.json build-asan/meson-logs/testlog.json |
+  awk -F: '{ n += $2 } END { print n + 0 }'; }
 echo "test.sh: all suites passed in both builds"
+echo "$(count OK) passed, $(count 'FAIL|TIMEOUT|ERROR') failed, $(count SKIP) skipped"
