@@ -25,19 +25,8 @@
 
 #include "audio_in.h"
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 1, 2), noreturn))
-#endif
-static void broken(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("fuzz_audio_in: BROKEN PROMISE: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    abort();
-}
+#define FUZZ_TARGET "fuzz_audio_in"
+#include "fuzz_common.h"
 
 static char path[256];
 static int fd = -1;

@@ -23,19 +23,8 @@
 
 #include "cli.h"
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 1, 2), noreturn))
-#endif
-static void broken(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("fuzz_cli: BROKEN PROMISE: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    abort();
-}
+#define FUZZ_TARGET "fuzz_cli"
+#include "fuzz_common.h"
 
 static jmp_buf die_jump;
 static FILE *sink;

@@ -27,19 +27,8 @@
 #define FUZZ_MODEL_CHECK_CRC 0
 #endif
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 1, 2), noreturn))
-#endif
-static void broken(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("fuzz_model: BROKEN PROMISE: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    abort();
-}
+#define FUZZ_TARGET "fuzz_model"
+#include "fuzz_common.h"
 
 static void check_finite(const char *what, const float *v, size_t n)
 {

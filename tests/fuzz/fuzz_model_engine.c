@@ -26,19 +26,8 @@
 /* Samples rendered per input: enough for a few frames at every rate. */
 #define MAX_OUT 16384
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 1, 2), noreturn))
-#endif
-static void broken(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("fuzz_model_engine: BROKEN PROMISE: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    abort();
-}
+#define FUZZ_TARGET "fuzz_model_engine"
+#include "fuzz_common.h"
 
 /* The rates a host may run at (DESIGN.md: 22.05 to 192 kHz), and the engine's
  * outer limits. */

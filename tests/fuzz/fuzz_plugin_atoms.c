@@ -66,19 +66,8 @@
 
 #define PLUGIN_URI "urn:ancestral:synth"
 
-#if defined(__GNUC__)
-__attribute__((format(printf, 1, 2), noreturn))
-#endif
-static void broken(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("fuzz_plugin_atoms: BROKEN PROMISE: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    abort();
-}
+#define FUZZ_TARGET "fuzz_plugin_atoms"
+#include "fuzz_common.h"
 
 /* ---- URID map ------------------------------------------------------------ */
 
