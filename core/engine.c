@@ -267,6 +267,11 @@ anc_status anc_engine_create(anc_engine **out, const anc_model *m, double host_r
             e->map_w[j] = (float)(pos - i0);
         }
     }
+    /* Host bins above the model's Nyquist frequency stay silent: no phase work. */
+    int active = e->bins;
+    while (active > 1 && e->map_i[active - 1] < 0)
+        active--;
+    anc_phase_set_band(e->phase, active);
     e->ramp = (float)(1.0 - exp(-1.0 / (RAMP_SECONDS * host_rate)));
     anc_engine_params_default(&e->p);
     anc_engine_reset(e);

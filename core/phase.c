@@ -97,6 +97,7 @@ typedef struct bucket_queue {
 
 struct anc_phase {
     int n_fft, hop, n_bins;
+    int n_act;         /* bins 0 .. n_act - 1 are worked on; the rest are silent */
     double tscale;     /* a M / (2 gamma): centred ds/dk difference -> dphi/dn */
     double fscale;     /* -gamma / (a M): ds/dn -> dphi/dk */
     float log_tol;     /* log(ANC_PHASE_REL_TOL) */
@@ -247,6 +248,7 @@ anc_status anc_phase_create(anc_phase **out, int n_fft, int hop, anc_error *err)
     ph->n_fft = n_fft;
     ph->hop = hop;
     ph->n_bins = (int)nb;
+    ph->n_act = (int)nb;
     ph->base = malloc(nb * sizeof *ph->base);
     ph->logs = malloc(3 * nb * sizeof *ph->logs);
     ph->tgrad = malloc(2 * nb * sizeof *ph->tgrad);
@@ -315,11 +317,17 @@ void anc_phase_reset(anc_phase *ph)
     anc_rng_seed(&ph->own_rng, OWN_SEED);
 }
 
+void anc_phase_set_band(anc_phase *ph, int n_active)
+{
+    ph->n_act = n_active < 1 ? 1 : (n_active > ph->n_bins ? ph->n_bins : n_active);
+    anc_phase_reset(ph);
+}
+
 /* Shifts the history one frame, sanitises mag into ph->mag and computes frame
  * n's logs and gradients. */
 static void update_gradients(anc_phase *ph, const float *mag)
 {
-    const int nb = ph->n_bins;
+    const int nb = ph->n_bins, na = ph->n_act;
     float *const oldest = ph->l[2];
     ph->l[2] = ph->l[1];
     ph->l[1] = ph->l[0];
@@ -333,8 +341,9 @@ static void update_gradients(anc_phase *ph, const float *mag)
     float *l0 = ph->l[0];
     double *t0 = ph->t[0];
 
+    /* Bins from na on keep the floor log that anc_phase_reset() gave them. */
     float peak = ph->log_floor;
-    for (int k = 0; k < nb; k++) {
+    for (int k = 0; k < na; k++) {
         float v = mag[k];
         v = v > FLT_MAX ? FLT_MAX : (v > 0.0f ? v : 0.0f); /* NaN fails v > 0 */
         ph->mag[k] = v;
@@ -347,7 +356,8 @@ static void update_gradients(anc_phase *ph, const float *mag)
      * neighbourhood and are real anyway, so they keep the bin-centre advance. */
     t0[0] = ph->base[0];
     t0[nb - 1] = ph->base[nb - 1];
-    for (int k = 1; k < nb - 1; k++)
+    const int kt = na < nb - 1 ? na : nb - 1;
+    for (int k = 1; k < kt; k++)
         t0[k] = ph->base[k] + ph->tscale * (double)(l0[k + 1] - l0[k - 1]);
 
     /* dphi/dk: second-order backward difference ds/dn = (3 s_n - 4 s_{n-1} + s_{n-2}) / 2
@@ -361,7 +371,7 @@ static void update_gradients(anc_phase *ph, const float *mag)
     float top = ph->peak[0] > ph->peak[1] ? ph->peak[0] : ph->peak[1];
     top = ph->peak[2] > top ? ph->peak[2] : top;
     const float thr = top + ph->log_tol > ph->log_floor ? top + ph->log_tol : ph->log_floor;
-    for (int k = 0; k < nb; k++) {
+    for (int k = 0; k < na; k++) {
         const float ds = (l2[k] > thr && l1[k] > thr) ? 0.5f * (3.0f * l0[k] - 4.0f * l1[k] + l2[k])
                                                       : l0[k] - l1[k];
         const double g = ph->fscale * (double)ds;
@@ -373,7 +383,7 @@ static void update_gradients(anc_phase *ph, const float *mag)
  * which holds frame n-1's on entry. */
 static void integrate(anc_phase *ph, anc_rng *rng)
 {
-    const int nb = ph->n_bins;
+    const int nb = ph->n_bins, na = ph->n_act;
     const float *l1 = ph->l[1], *l0 = ph->l[0];
     const double *t1 = ph->t[1], *t0 = ph->t[0];
     const double *fg = ph->fgrad;
@@ -394,7 +404,7 @@ static void integrate(anc_phase *ph, anc_rng *rng)
      * so it is never seeded afterwards; a known entry only when its bin becomes
      * done. Hence at most 2 n_bins pops, and the linked buckets stay sound. */
     int remaining = 0;
-    for (int k = 0; k < nb; k++) {
+    for (int k = 0; k < na; k++) {
         if (l0[k] > thr) {
             state[k] = BIN_TODO;
             remaining++;
@@ -411,7 +421,7 @@ static void integrate(anc_phase *ph, anc_rng *rng)
         if (q->summary == 0) {
             /* No known neighbour: seed the loudest remaining bins from the
              * previous frame's phase, as the offline PGHI seeds new islands. */
-            for (int k = 0; k < nb; k++)
+            for (int k = 0; k < na; k++)
                 if (state[k] == BIN_TODO)
                     queue_push(q, l0[k], k);
         }
@@ -425,7 +435,7 @@ static void integrate(anc_phase *ph, anc_rng *rng)
             }
         } else {
             const int k = i - nb;
-            if (k + 1 < nb && state[k + 1] == BIN_TODO) {
+            if (k + 1 < na && state[k + 1] == BIN_TODO) {
                 phase[k + 1] = phase[k] + 0.5 * (fg[k] + fg[k + 1]);
                 state[k + 1] = BIN_DONE;
                 remaining--;
@@ -444,20 +454,20 @@ static void integrate(anc_phase *ph, anc_rng *rng)
 void anc_phase_next(anc_phase *ph, anc_phase_method m, const float *mag, float *re, float *im,
                     anc_rng *rng)
 {
-    const int nb = ph->n_bins;
+    const int nb = ph->n_bins, na = ph->n_act;
     if (!rng)
         rng = &ph->own_rng;
 
     update_gradients(ph, mag);
 
     if (m == ANC_PHASE_RANDOM) {
-        for (int k = 0; k < nb; k++)
+        for (int k = 0; k < na; k++)
             ph->phase[k] = TWO_PI * anc_rng_uniform(rng);
     } else {
         integrate(ph, rng);
     }
 
-    for (int k = 0; k < nb; k++) {
+    for (int k = 0; k < na; k++) {
         /* One reduction serves the wrap and the polynomials: p = r + n pi/2 with
          * |r| <= pi/4. QUARTER_TURN_BIAS makes y positive, so truncation is
          * floor, and is a multiple of 4, so n mod 4 survives it. */
@@ -483,7 +493,11 @@ void anc_phase_next(anc_phase *ph, anc_phase_method m, const float *mag, float *
      * reference), and the inverse FFT drops their imaginary parts: snap them so
      * their magnitude survives. The kept phase lies in [-pi/4, 7pi/4]; pi is the
      * nearer where cos(phase) < 0. */
-    for (int e = 0; e < 2; e++) {
+    for (int k = na; k < nb; k++) {
+        re[k] = 0.0f;
+        im[k] = 0.0f;
+    }
+    for (int e = 0; e < (na == nb ? 2 : 1); e++) {
         const int k = e ? nb - 1 : 0;
         const int flip = ph->phase[k] > 0.5 * PI && ph->phase[k] < 1.5 * PI;
         ph->phase[k] = flip ? PI : 0.0;

@@ -48,6 +48,12 @@ void anc_phase_free(anc_phase *ph); /* accepts NULL */
  * reseeds the object's own generator, so a reset stream repeats itself. */
 void anc_phase_reset(anc_phase *ph);
 
+/* Declares bins n_active .. n_fft/2 silent for this stream (n_active is clamped
+ * to 1 .. n_fft/2 + 1; the default is all bins): anc_phase_next() then outputs
+ * 0 there whatever the magnitude and spends no work on them. The engine uses it
+ * for the host bins above the model's Nyquist frequency. Resets the stream. */
+void anc_phase_set_band(anc_phase *ph, int n_active);
+
 /* "rtpghi" -> ANC_PHASE_RTPGHI, "random" -> ANC_PHASE_RANDOM; -1 if unknown. */
 int anc_phase_method_from_name(const char *name);
 const char *anc_phase_method_name(anc_phase_method m);
