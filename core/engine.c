@@ -55,7 +55,8 @@ struct anc_engine {
     float *z, *target, *drawn, *ext; /* [L] */
     int have_ext;
     float *h1, *h2;    /* [maxw] */
-    float *feat;       /* [D] features, then dB, then magnitudes on model bins */
+    float *feat;       /* [D] features, then magnitudes on model bins */
+    float *eps;        /* [D] standard normal draws for the feature noise */
     float *mag, *re, *im; /* [bins] */
     float *frame, *ola;   /* [n_fft] */
     float *fifo;          /* [hop] finished output */
@@ -202,7 +203,7 @@ anc_status anc_engine_create(anc_engine **out, const anc_model *m, double host_r
     }
     nw += (size_t)e->D * in + e->D;
     e->weights = malloc(nw * sizeof *e->weights);
-    size_t nf = (size_t)4 * e->L + 2 * (size_t)e->maxw + 3 * (size_t)e->D + 3 * (size_t)e->bins +
+    size_t nf = (size_t)4 * e->L + 2 * (size_t)e->maxw + 4 * (size_t)e->D + 3 * (size_t)e->bins +
                 2 * (size_t)e->n_fft + (size_t)e->hop + (size_t)e->bins;
     e->block = calloc(nf, sizeof *e->block);
     e->map_i = malloc((size_t)e->bins * sizeof *e->map_i);
@@ -238,6 +239,7 @@ anc_status anc_engine_create(anc_engine **out, const anc_model *m, double host_r
     TAKE(e->h1, e->maxw);
     TAKE(e->h2, e->maxw);
     TAKE(e->feat, e->D);
+    TAKE(e->eps, e->D);
     TAKE(e->mean, e->D);
     TAKE(e->std, e->D);
     TAKE(e->mag, e->bins);
@@ -361,16 +363,12 @@ static void next_frame(anc_engine *e)
 
     /* x ~ N(f(z), (noise sigma)^2 I), then back to magnitudes on the model's bins. */
     if (p->noise > 0.0f) {
-        float s = p->noise * e->sigma;
+        const float s = p->noise * e->sigma;
+        anc_rng_normal_fill_fast(&e->rng, e->eps, (size_t)e->D);
         for (int d = 0; d < e->D; d++)
-            e->feat[d] += s * (float)anc_rng_normal(&e->rng);
+            e->feat[d] += s * e->eps[d];
     }
-    anc_features_denormalize(e->mean, e->std, e->feat, e->feat, e->D);
-    for (int d = 0; d < e->D; d++) {
-        float v = e->feat[d];
-        e->feat[d] = !(v < DB_CEILING) ? DB_CEILING : v; /* NaN reads as the ceiling */
-    }
-    anc_db_to_mag(e->feat, e->feat, e->D);
+    anc_features_to_mag_fast(e->mean, e->std, e->feat, e->feat, e->D, DB_CEILING);
     for (int j = 0; j < e->bins; j++) {
         int i0 = e->map_i[j];
         e->mag[j] = i0 < 0 ? 0.0f

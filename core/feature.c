@@ -7,6 +7,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "fastmath.h"
+
 /* 10^(ANC_FEATURE_FLOOR_DB / 20) = 1e-5, the smallest magnitude that keeps its level. */
 #define FLOOR_MAG 1e-5
 /* dB -> natural log of magnitude: ln(10) / 20. */
@@ -50,6 +52,16 @@ void anc_features_to_mag(const float *mean, const float *std, const float *z, fl
 {
     for (int k = 0; k < n; k++)
         mag[k] = db_mag(z[k] * std[k] + mean[k]);
+}
+
+void anc_features_to_mag_fast(const float *mean, const float *std, const float *z, float *mag,
+                              int n, float ceiling_db)
+{
+    for (int k = 0; k < n; k++) {
+        const float db = z[k] * std[k] + mean[k];
+        const float v = db < ceiling_db ? db : ceiling_db; /* NaN fails db < ceiling */
+        mag[k] = anc_expf_fast(v * (float)DB_TO_LN);
+    }
 }
 
 struct anc_featstats {

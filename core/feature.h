@@ -29,6 +29,11 @@ void anc_features_denormalize(const float *mean, const float *std, const float *
 /* Magnitudes -> normalised features, and back (the two steps above combined). */
 void anc_features_from_mag(const float *mean, const float *std, const float *mag, float *z, int n);
 void anc_features_to_mag(const float *mean, const float *std, const float *z, float *mag, int n);
+/* The audio path's anc_features_to_mag(): levels above ceiling_db, and NaN,
+ * read as ceiling_db; 10^(dB/20) by anc_expf_fast() (fastmath.h), within
+ * 1e-6 relative of the exact inverse, and vectorisable. */
+void anc_features_to_mag_fast(const float *mean, const float *std, const float *z, float *mag,
+                              int n, float ceiling_db);
 
 /* Streaming per-bin statistics of dB frames, accumulated in double precision
  * (Welford), for fitting the normalisation on a training set. */

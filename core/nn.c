@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fastmath.h"
+
 static const char *const act_names[ANC_ACT_COUNT] = {"linear", "relu", "leaky_relu", "tanh",
                                                      "silu"};
 
@@ -33,28 +35,9 @@ const char *anc_activation_name(anc_activation a)
 #define ANC_MULTIVERSION
 #endif
 
-/* e^x for float, written so the compiler can vectorise loops over it (libm's
- * expf is a call it cannot): x = n ln2 + r with |r| <= ln2/2, e^r by a degree-6
- * Taylor polynomial (relative error below 2e-7, about one float ulp), 2^n put
- * into the exponent bits. Inputs are clamped to the finite float range. */
-static inline float exp_fast(float x)
-{
-    /* written so that NaN lands on the lower clamp: callers multiply by x, so a
-     * NaN input still gives a NaN result */
-    x = x > -87.0f ? x : -87.0f;
-    x = x < 88.0f ? x : 88.0f;
-    /* round to nearest by the 1.5 * 2^23 trick: no libm call, so the loop
-     * vectorises (floorf stays a call without -fno-trapping-math) */
-    float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f;
-    float r = x - n * 0.693145752f - n * 1.42860677e-6f; /* ln2 split for exactness */
-    float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 + r * (1.0f / 720))))));
-    union { float f; uint32_t i; } u = {.i = (uint32_t)((int32_t)n + 127) << 23};
-    return p * u.f;
-}
-
 static inline float sigmoidf(float x)
 {
-    return 1.0f / (1.0f + exp_fast(-x));
+    return 1.0f / (1.0f + anc_expf_fast(-x));
 }
 
 ANC_MULTIVERSION
@@ -241,13 +224,13 @@ void anc_dense_act_vec(float *y, const float *x, const float *W, const float *b,
 {
     int o = 0;
     for (; o + 4 <= OUT; o += 4) {
-        float d[4];
-        dot4(W + (size_t)o * IN, x, IN, d);
+        dot4(W + (size_t)o * IN, x, IN, y + o);
         for (int k = 0; k < 4; k++)
-            y[o + k] = act1(a, b[o + k] + d[k]);
+            y[o + k] += b[o + k];
     }
     for (; o < OUT; o++)
-        y[o] = act1(a, b[o] + dot(W + (size_t)o * IN, x, IN));
+        y[o] = b[o] + dot(W + (size_t)o * IN, x, IN);
+    anc_act_forward(a, y, y, (size_t)OUT); /* over the whole row: vectorises */
 }
 
 void anc_dense_act_vec_ref(float *y, const float *x, const float *W, const float *b, int IN,

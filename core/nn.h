@@ -48,7 +48,7 @@ void anc_act_backward(anc_activation a, float *dx, const float *dy, const float 
 
 /* Inference: y[OUT] = act(W . x + b) for one vector, no BLAS, no allocation,
  * vectorised through function multi-versioning (safe on any x86-64 CPU).
- * Real-time safe. */
+ * y may not alias x. Real-time safe. */
 void anc_dense_act_vec(float *y, const float *x, const float *W, const float *b,
                        int IN, int OUT, anc_activation a);
 void anc_dense_act_vec_ref(float *y, const float *x, const float *W, const float *b,

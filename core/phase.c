@@ -28,7 +28,7 @@
  * libm calls and a binary heap) without changing the result measurably
  * (tests/test_phase.c):
  *  - log magnitudes are float, computed once per frame by an inline series
- *    (fast_logf(), float-rounding accurate; the gradients need about 1e-4);
+ *    (anc_logf_fast(), float-rounding accurate; the gradients need about 1e-4);
  *  - the priority queue is a bucket queue on the log magnitude quantised to
  *    QUEUE_BUCKETS steps over the 100 dB tolerance range: O(1) push and pop
  *    instead of a binary heap's log2(2 n_bins) levels, as RTPGHI needs only
@@ -45,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fastmath.h"
 #include "stft.h"
 
 #define TWO_PI 6.283185307179586476925
@@ -62,7 +63,7 @@
 #define HANN_GAMMA_CONST 0.25645
 /* Magnitudes at or below this (-400 dB re full scale) are silence: their log is
  * taken here, so logs and gradients stay finite for zero input. It is a normal
- * float, which fast_logf() relies on. */
+ * float, which anc_logf_fast() relies on. */
 #define MAG_FLOOR 1e-20f
 /* Seed of the object's own generator (any fixed value: runs must repeat). */
 #define OWN_SEED 0x5eed0fa5e5ULL
@@ -117,35 +118,6 @@ struct anc_phase {
     bucket_queue q;
     anc_rng own_rng;
 };
-
-/* Natural log of a positive normal float, within 1e-7 + 1.2e-7 |log x| (about
- * float rounding; the gradients need 1e-4): x =
- * 2^k m with m in [sqrt(2)/2, sqrt(2)), and log m = 2 atanh(s), s = (m - 1) /
- * (m + 1), |s| <= 0.1716, by its series to s^7 (the next term is below 3e-8).
- * Inline, because a libm call per bin costs more than this arithmetic. */
-static inline float fast_logf(float x)
-{
-    uint32_t ix;
-    memcpy(&ix, &x, sizeof ix);
-    ix += 0x3f800000 - 0x3f3504f3; /* 0x3f3504f3 = sqrt(2)/2 */
-    const int k = (int)(ix >> 23) - 0x7f;
-    ix = (ix & 0x007fffff) + 0x3f3504f3;
-    float m;
-    memcpy(&m, &ix, sizeof m);
-    const float s = (m - 1.0f) / (m + 1.0f), z = s * s;
-    const float series = 2.0f + z * (2.0f / 3.0f + z * (2.0f / 5.0f + z * (2.0f / 7.0f)));
-    return (float)k * 0.69314718056f + s * series;
-}
-
-/* sin and cos of r in [-pi/4, pi/4] (a little beyond is fine), about 1e-7
- * absolute: Cephes sinf.c / cosf.c minimax polynomials. */
-static inline void sincos_reduced(float r, float *s, float *c)
-{
-    const float z = r * r;
-    *s = r + r * z * ((-1.9515295891e-4f * z + 8.3321608736e-3f) * z - 1.6666654611e-1f);
-    *c = 1.0f - 0.5f * z +
-         z * z * ((2.443315711809948e-5f * z - 1.388731625493765e-3f) * z + 4.166664568298827e-2f);
-}
 
 /* i^j = quarter_turn_re[j] + i quarter_turn_im[j]. */
 static const float quarter_turn_re[4] = {1.0f, 0.0f, -1.0f, 0.0f};
@@ -269,7 +241,7 @@ anc_status anc_phase_create(anc_phase **out, int n_fft, int hop, anc_error *err)
     ph->tscale = a * M / (2.0 * gamma);
     ph->fscale = -gamma / (a * M);
     ph->log_tol = (float)log(ANC_PHASE_REL_TOL);
-    ph->log_floor = fast_logf(MAG_FLOOR); /* exactly what update_gradients() computes */
+    ph->log_floor = anc_logf_fast(MAG_FLOOR); /* exactly what update_gradients() computes */
     /* (a k) mod M in integers keeps the large per-hop advance of high bins exact. */
     for (size_t k = 0; k < nb; k++)
         ph->base[k] = TWO_PI * (double)(((long long)hop * (long long)k) % n_fft) / M;
@@ -347,7 +319,7 @@ static void update_gradients(anc_phase *ph, const float *mag)
         float v = mag[k];
         v = v > FLT_MAX ? FLT_MAX : (v > 0.0f ? v : 0.0f); /* NaN fails v > 0 */
         ph->mag[k] = v;
-        l0[k] = fast_logf(v > MAG_FLOOR ? v : MAG_FLOOR);
+        l0[k] = anc_logf_fast(v > MAG_FLOOR ? v : MAG_FLOOR);
         peak = l0[k] > peak ? l0[k] : peak;
     }
     ph->peak[0] = peak;
@@ -480,7 +452,7 @@ void anc_phase_next(anc_phase *ph, anc_phase_method m, const float *mag, float *
         const double r = wrapped - (double)quad * HALF_PI;
         ph->phase[k] = wrapped; /* r + (n mod 4) pi/2, in [-pi/4, 7pi/4] */
         float s, c;
-        sincos_reduced((float)r, &s, &c);
+        anc_sincosf_reduced((float)r, &s, &c);
         /* mag (-1)^k e^{i p} = mag (c + i s) i^(n + 2k): (-1)^k moves the phase
          * to the frame start and i^n restores the quarter turns (a, b of
          * a + i b = i^j are 0 or +-1, so the products are exact). */

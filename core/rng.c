@@ -4,6 +4,8 @@
 
 #include <math.h>
 
+#include "fastmath.h"
+
 static uint64_t splitmix64(uint64_t *x)
 {
     uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
@@ -75,4 +77,26 @@ void anc_rng_normal_fill(anc_rng *r, float *out, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         out[i] = (float)anc_rng_normal(r);
+}
+
+void anc_rng_normal_fill_fast(anc_rng *r, float *out, size_t n)
+{
+    for (size_t i = 0; i < n; i += 2) {
+        const uint64_t x = anc_rng_next(r);
+        /* radius: u in (0, 1] from the top 24 bits */
+        const float u = (float)((x >> 40) + 1) * 0x1.0p-24f;
+        const float rad = sqrtf(-2.0f * anc_logf_fast(u));
+        /* angle = q pi/2 + a, quadrant q from 2 bits, a uniform in [-pi/4, pi/4)
+         * from 24 more: uniform over the circle without a range reduction */
+        const int q = (int)(x >> 38) & 3;
+        const float a = ((float)(x & 0xffffff) * 0x1.0p-24f - 0.5f) * 1.57079632679f;
+        float s, c;
+        anc_sincosf_reduced(a, &s, &c);
+        /* (cos, sin) of q pi/2 + a */
+        const float cq = q == 0 ? c : q == 1 ? -s : q == 2 ? -c : s;
+        const float sq = q == 0 ? s : q == 1 ? c : q == 2 ? -s : -c;
+        out[i] = rad * cq;
+        if (i + 1 < n)
+            out[i + 1] = rad * sq;
+    }
 }
