@@ -32,7 +32,10 @@
  *  - the priority queue is a bucket queue on the log magnitude quantised to
  *    QUEUE_BUCKETS steps over the 100 dB tolerance range: O(1) push and pop
  *    instead of a binary heap's log2(2 n_bins) levels, as RTPGHI needs only
- *    approximately loudest-first order;
+ *    approximately loudest-first order; and the time steps, all known when
+ *    the frame starts, do not go through it: they are sorted once into the
+ *    same buckets (a counting sort) and merged with the queue as a stream,
+ *    which halves the queue traffic and gives the same order;
  *  - output sin and cos are float polynomials after one range reduction,
  *    which also wraps the phase.
  * Phases and gradients stay double and phases are wrapped every frame, so hours
@@ -88,6 +91,7 @@ enum { BIN_TODO = 0, BIN_DONE = 1, BIN_RANDOM = 2 };
  * next[] and needs no other storage. The two-level bitmap finds the highest
  * non-empty bucket in two bit scans. */
 typedef struct bucket_queue {
+    int top;                      /* highest non-empty bucket, -1: the queue is empty */
     uint64_t summary;             /* bit w: bits[w] != 0 */
     uint64_t bits[QUEUE_WORDS];   /* bit b % 64 of word b / 64: bucket b not empty */
     int32_t head[QUEUE_BUCKETS];  /* last entry pushed into bucket b, -1: empty */
@@ -116,6 +120,11 @@ struct anc_phase {
     float *mag;        /* [n_bins] the sanitised input magnitudes */
     unsigned char *state; /* [n_bins] BIN_* for frame n */
     bucket_queue q;
+    /* The frame's time steps sorted by bucket, loudest first: order[i] is a bin,
+     * order_bucket[i] its bucket; bin_bucket[k] is bin k's bucket or -1 (no
+     * time step), count[] the counting sort's tallies (zero between frames). */
+    int32_t *order, *order_bucket, *bin_bucket;
+    int32_t count[QUEUE_BUCKETS];
     anc_rng own_rng;
 };
 
@@ -140,6 +149,7 @@ static inline int top_bit(uint64_t x)
  * keys in (lo, lo + span]. */
 static void queue_reset(bucket_queue *q, float lo, float span)
 {
+    q->top = -1;
     q->summary = 0;
     memset(q->bits, 0, sizeof q->bits);
     memset(q->head, 0xff, sizeof q->head); /* all -1 */
@@ -149,30 +159,42 @@ static void queue_reset(bucket_queue *q, float lo, float span)
     q->scale = span > 0.0f ? (float)(QUEUE_BUCKETS - 1) / span : 0.0f;
 }
 
+/* The bucket of a key in (lo, lo + span]. */
+static inline int queue_bucket(const bucket_queue *q, float key)
+{
+    return (int)((key - q->base) * q->scale); /* key > base: truncation is floor */
+}
+
 static inline void queue_push(bucket_queue *q, float key, int idx)
 {
-    const int b = (int)((key - q->base) * q->scale); /* key > base: truncation is floor */
+    const int b = queue_bucket(q, key);
     const int w = b >> 6;
+    q->top = b > q->top ? b : q->top;
     q->next[idx] = q->head[b];
     q->head[b] = idx;
     q->bits[w] |= (uint64_t)1 << (b & 63);
     q->summary |= (uint64_t)1 << w;
 }
 
-/* Removes and returns an entry of the highest non-empty bucket; the queue is
- * not empty. */
+/* Removes and returns the last entry pushed into the highest non-empty bucket;
+ * the queue is not empty. */
 static inline int queue_pop(bucket_queue *q)
 {
-    const int w = top_bit(q->summary);
-    const int bit = top_bit(q->bits[w]);
-    const int b = (w << 6) | bit;
+    const int b = q->top;
     const int idx = q->head[b];
     const int nx = q->next[idx];
     q->head[b] = nx;
-    if (nx < 0) { /* bucket b is now empty */
-        q->bits[w] &= ~((uint64_t)1 << bit);
+    if (nx < 0) { /* bucket b is now empty: find the next one down */
+        const int w = b >> 6;
+        q->bits[w] &= ~((uint64_t)1 << (b & 63));
         if (q->bits[w] == 0)
             q->summary &= ~((uint64_t)1 << w);
+        if (q->summary == 0) {
+            q->top = -1;
+        } else {
+            const int w2 = top_bit(q->summary);
+            q->top = (w2 << 6) | top_bit(q->bits[w2]);
+        }
     }
     return idx;
 }
@@ -229,12 +251,15 @@ anc_status anc_phase_create(anc_phase **out, int n_fft, int hop, anc_error *err)
     ph->mag = malloc(nb * sizeof *ph->mag);
     ph->state = malloc(nb * sizeof *ph->state);
     ph->q.next = malloc(2 * nb * sizeof *ph->q.next);
+    ph->order = malloc(3 * nb * sizeof *ph->order);
     if (!ph->base || !ph->logs || !ph->tgrad || !ph->fgrad || !ph->phase || !ph->mag ||
-        !ph->state || !ph->q.next) {
+        !ph->state || !ph->q.next || !ph->order) {
         anc_phase_free(ph);
         return anc_error_set(err, ANC_E_NOMEM,
                              "out of memory for phase reconstruction buffers (FFT size %d)", n_fft);
     }
+    ph->order_bucket = ph->order + nb;
+    ph->bin_bucket = ph->order + 2 * nb;
 
     const double M = (double)n_fft, a = (double)hop;
     const double gamma = HANN_GAMMA_CONST * M * M;
@@ -263,6 +288,7 @@ void anc_phase_free(anc_phase *ph)
     free(ph->mag);
     free(ph->state);
     free(ph->q.next);
+    free(ph->order);
     free(ph);
 }
 
@@ -374,30 +400,72 @@ static void integrate(anc_phase *ph, anc_rng *rng)
     /* Each entry is pushed at most once per frame: a time step only for a bin
      * still to do, initially or as a seed, and popping it leaves that bin done,
      * so it is never seeded afterwards; a known entry only when its bin becomes
-     * done. Hence at most 2 n_bins pops, and the linked buckets stay sound. */
-    int remaining = 0;
+     * done. Hence at most 2 n_bins pops, and the linked buckets stay sound.
+     *
+     * The initial time steps (bins above tolerance in both frames) form a
+     * stream sorted by bucket, loudest first and, within a bucket, highest bin
+     * first; the queue holds the known entries and the seeds. Taking the
+     * stream's head only when its bucket is above the queue's top gives the
+     * order of one queue holding everything (last in, first out within a
+     * bucket: the initial time steps were pushed first, in bin order). */
+    int32_t *const order = ph->order, *const order_bucket = ph->order_bucket;
+    int32_t *const bin_bucket = ph->bin_bucket, *const count = ph->count;
+    int remaining = 0, n_time = 0, b_lo = QUEUE_BUCKETS, b_hi = -1;
     for (int k = 0; k < na; k++) {
+        bin_bucket[k] = -1;
         if (l0[k] > thr) {
             state[k] = BIN_TODO;
             remaining++;
-            if (l1[k] > thr)
-                queue_push(q, l1[k], k);
+            if (l1[k] > thr) {
+                const int b = queue_bucket(q, l1[k]);
+                bin_bucket[k] = b;
+                count[b]++;
+                n_time++;
+                b_lo = b < b_lo ? b : b_lo;
+                b_hi = b > b_hi ? b : b_hi;
+            }
         } else {
             /* Integration never reads a random bin's phase. */
             state[k] = BIN_RANDOM;
             phase[k] = TWO_PI * anc_rng_uniform(rng);
         }
     }
-
-    while (remaining > 0) {
-        if (q->summary == 0) {
-            /* No known neighbour: seed the loudest remaining bins from the
-             * previous frame's phase, as the offline PGHI seeds new islands. */
-            for (int k = 0; k < na; k++)
-                if (state[k] == BIN_TODO)
-                    queue_push(q, l0[k], k);
+    /* counting sort: count[b] becomes the start of bucket b in order[] ... */
+    for (int b = b_hi, start = 0; b >= b_lo; b--) {
+        const int c = count[b];
+        count[b] = start;
+        start += c;
+    }
+    for (int k = na - 1; k >= 0; k--) {
+        const int b = bin_bucket[k];
+        if (b >= 0) {
+            const int at = count[b]++;
+            order[at] = k;
+            order_bucket[at] = b;
         }
-        const int i = queue_pop(q);
+    }
+    /* ... and is zero again for the next frame */
+    if (b_hi >= b_lo)
+        memset(count + b_lo, 0, sizeof *count * (size_t)(b_hi - b_lo + 1));
+
+    int next_time = 0;
+    while (remaining > 0) {
+        while (next_time < n_time && state[order[next_time]] != BIN_TODO)
+            next_time++; /* reached from a neighbour first */
+        int i;
+        if (next_time < n_time && order_bucket[next_time] > q->top) {
+            i = order[next_time++];
+        } else {
+            if (q->top < 0) {
+                /* No known neighbour and no time step left: seed the loudest
+                 * remaining bins from the previous frame's phase, as the
+                 * offline PGHI seeds new islands. */
+                for (int k = 0; k < na; k++)
+                    if (state[k] == BIN_TODO)
+                        queue_push(q, l0[k], k);
+            }
+            i = queue_pop(q);
+        }
         if (i < nb) {
             if (state[i] == BIN_TODO) {
                 phase[i] += 0.5 * (t1[i] + t0[i]);

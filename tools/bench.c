@@ -10,8 +10,10 @@
  * inverse FFT, overlap-add) works on every hop. The real-time factor is seconds
  * of audio per second of the audio thread's CPU time spent inside
  * lilv_instance_run() (CLOCK_THREAD_CPUTIME_ID around each call), after a
- * warm-up. Without --block it measures blocks of 256 (the headline figure) and
- * also 64 and 1024. The plugin is found through LV2_PATH.
+ * warm-up; the run is timed in five equal parts and the headline is the median
+ * part (range and overall figure printed too). Without --block it measures
+ * blocks of 256 (the headline figure) and also 64 and 1024. The plugin is found
+ * through LV2_PATH.
  *
  * Training: anc_vae_loss_batch() + gradient clipping + Adam on synthetic frames,
  * the trainer's default architecture (513 bins, hidden 512,256, 8 latents,
@@ -92,14 +94,24 @@ static void parse(int argc, char **argv, options *o)
         anc_cli_die(ANC_EXIT_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
 }
 
+#define ROUNDS 5 /* the run is timed in this many equal parts: median, min, max */
+
 typedef struct plugin_result {
-    double factor, cpu, seconds;
+    double factor, factor_min, factor_max, cpu, seconds;
     unsigned long allocs_run, allocs_resp, logs_run;
     float latency;
 } plugin_result;
 
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 /* One instance at rate with max block `block`: load the model, warm up, then
- * render o->seconds of audio and time run(). */
+ * render o->seconds of audio in ROUNDS equal parts and time run() in each. The
+ * headline factor is the median part's: on a shared machine a part now and
+ * then runs slow for reasons outside the plugin, and the median ignores it. */
 static void bench_plugin(anc_host_world *w, const options *o, uint32_t block, plugin_result *r)
 {
     anc_host_config c;
@@ -122,15 +134,26 @@ static void bench_plugin(anc_host_world *w, const options *o, uint32_t block, pl
                     anc_host_log(h)[0] ? anc_host_log(h) : "empty");
     size_t warm = (size_t)(WARMUP_SECONDS * o->rate);
     anc_host_render(h, NULL, warm, block);
-    anc_host_reset_counters(h);
-    size_t frames = (size_t)(o->seconds * o->rate);
-    anc_host_render(h, NULL, frames, block);
-    r->cpu = anc_host_run_cpu_seconds(h);
-    r->seconds = (double)frames / o->rate;
-    r->factor = r->cpu > 0 ? r->seconds / r->cpu : INFINITY;
-    r->allocs_run = anc_host_allocs_in_run(h);
-    r->allocs_resp = anc_host_allocs_in_response(h);
-    r->logs_run = anc_host_logs_in_run(h);
+    size_t part = (size_t)(o->seconds * o->rate / ROUNDS);
+    if (part < 1)
+        part = 1;
+    double factors[ROUNDS];
+    memset(r, 0, sizeof *r);
+    for (int i = 0; i < ROUNDS; i++) {
+        anc_host_reset_counters(h);
+        anc_host_render(h, NULL, part, block);
+        const double cpu = anc_host_run_cpu_seconds(h), seconds = (double)part / o->rate;
+        factors[i] = cpu > 0 ? seconds / cpu : INFINITY;
+        r->cpu += cpu;
+        r->seconds += seconds;
+        r->allocs_run += anc_host_allocs_in_run(h);
+        r->allocs_resp += anc_host_allocs_in_response(h);
+        r->logs_run += anc_host_logs_in_run(h);
+    }
+    qsort(factors, ROUNDS, sizeof factors[0], cmp_double);
+    r->factor = factors[ROUNDS / 2];
+    r->factor_min = factors[0];
+    r->factor_max = factors[ROUNDS - 1];
     r->latency = anc_host_latency(h);
     anc_host_free(h);
 }
@@ -250,6 +273,8 @@ int main(int argc, char **argv)
     printf("run_cpu_seconds: %.4f\n", r[0].cpu);
     printf("latency_frames: %.0f\n", (double)r[0].latency);
     printf("plugin_realtime_factor: %.1f\n", r[0].factor);
+    printf("plugin_realtime_factor_range: %.1f %.1f\n", r[0].factor_min, r[0].factor_max);
+    printf("plugin_realtime_factor_overall: %.1f\n", r[0].cpu > 0 ? r[0].seconds / r[0].cpu : INFINITY);
     for (int i = 1; i < n_blocks; i++)
         printf("plugin_realtime_factor_block_%u: %.1f\n", blocks[i], r[i].factor);
     printf("target_realtime_factor: %d\n", TARGET_REALTIME_FACTOR);
