@@ -39,7 +39,12 @@
  * 10. restore() on another thread while the audio thread keeps running (the
  *     plugin declares state:threadSafeRestore; Ardour does this), alternating two
  *     saved states: output stays finite, no heap call in run(), and the model of
- *     the last restore is the one playing at the end.
+ *     the last restore is the one playing at the end;
+ * 11. the latency port against the measured delay: z1 jumps (no glide) at block
+ *     starts spread over more than one hop, and the first output frame that
+ *     differs from the render without the jump is found each time: every delay
+ *     lies within 0 .. 2 x latency + 1 (one hop: changes are picked up by the
+ *     next frame of the hop grid) and the reported latency is their mean.
  *
  * Start-up: the first ANC_SKIP_S seconds of every render are not judged (the
  * overlap-add fills and the latent glides to its target). */
@@ -553,6 +558,65 @@ static void test_knobs(void)
         free(a);
         free(b);
     }
+    anc_host_free(h);
+}
+
+/* ---- 11. latency ------------------------------------------------------------------ */
+
+static void test_latency(void)
+{
+    printf("11. latency port vs the measured delay of a knob change (48 kHz, block 16)\n");
+    const double rate = 48000;
+    const uint32_t block = 16;
+    const size_t start = (size_t)(0.2 * rate), frames = (size_t)(0.4 * rate);
+    anc_host *h = make(rate, block, ANC_HOST_WORKER_THREAD, 1);
+    if (!h)
+        return;
+    anc_host_activate(h);
+    settle(h, block, "default model");
+    anc_host_set_control_sym(h, "glide", 0.0f);
+    float *ref = render_fresh(h, frames, block);
+    const float lat = anc_host_latency(h);
+    float *x = xmalloc(sizeof(float) * frames);
+    int n = 0, lo = INT32_MAX, hi = -1, never = 0;
+    double sum = 0.0;
+    /* jumps at every block start over 1.5 x (2 latency + 1) frames: every
+     * position on the hop grid, some twice */
+    const size_t span = (size_t)(1.5 * (2.0 * lat + 1.0));
+    for (size_t at = start; at < start + span; at += block) {
+        anc_host_run(h, NULL, 0);
+        anc_host_deactivate(h);
+        anc_host_activate(h);
+        anc_host_render(h, x, at, block);
+        anc_host_set_control_sym(h, "z1", 3.0f);
+        anc_host_render(h, x + at, frames - at, block);
+        anc_host_set_control_sym(h, "z1", 0.0f);
+        size_t first = 0;
+        while (first < frames && x[first] == ref[first])
+            first++;
+        if (first >= frames || first < at) {
+            never++; /* no difference at all, or one before the jump */
+            continue;
+        }
+        const int d = (int)(first - at);
+        lo = d < lo ? d : lo;
+        hi = d > hi ? d : hi;
+        sum += d;
+        n++;
+    }
+    const double mean = n ? sum / n : -1.0;
+    printf("  %d jumps: delay %d .. %d frames, mean %.1f; latency port %g\n", n, lo, hi, mean,
+           (double)lat);
+    check_true(never == 0, "latency: %d knob jumps changed nothing or changed the output before "
+               "the jump", never);
+    check_true(n > 0 && lo >= 0 && hi <= 2 * (int)lat + 1,
+               "latency: delays %d .. %d outside 0 .. %d (one hop)", lo, hi, 2 * (int)lat + 1);
+    check_true(n > 0 && hi - lo >= (int)lat,
+               "latency: delays %d .. %d do not cover the hop grid", lo, hi);
+    check_true(n > 0 && fabs(mean - lat) <= 0.03 * lat + 1.0,
+               "latency: port says %g but the mean delay is %.1f", (double)lat, mean);
+    free(x);
+    free(ref);
     anc_host_free(h);
 }
 
@@ -1180,6 +1244,7 @@ int main(int argc, char **argv)
         test_centroid_rates();
         test_two_instances();
         test_restore_while_running();
+        test_latency();
     }
     anc_host_world_free(world);
     for (int i = 0; i < n_plans; i++)
