@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 {
     int threads = 2, size = 2048, repeats = 5, batch = 256, bins = 513, latent = 16;
     int n_hidden = 2, hidden[MAX_LAYERS] = {512, 256};
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* option, value */
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
             die_usage("option without a value", a);
@@ -114,7 +114,6 @@ int main(int argc, char **argv)
                 die_usage("empty", a);
         } else
             die_usage("unknown option", a);
-        i++;
     }
     openblas_set_num_threads(threads);
 
