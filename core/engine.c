@@ -14,6 +14,7 @@
 #include "engine.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,7 +73,11 @@ struct anc_engine {
 };
 
 /* True when n has no prime factor above 7: FFTW is fast on such sizes and slow
- * on large primes (2230 = 2 * 5 * 223 runs several times slower than 2240). */
+ * on large primes (2230 = 2 * 5 * 223 runs several times slower than 2240), and
+ * worse, its plans for sizes with a large prime factor (Rader's algorithm)
+ * allocate inside fftwf_execute(): 2230 makes 10 heap calls per transform.
+ * Every even 7-smooth size from 256 to 16384 makes none (tests/test_engine.c),
+ * so the engine uses only those, also at the model's own rate. */
 static int smooth(int n)
 {
     static const int primes[] = {2, 3, 5, 7};
@@ -173,7 +178,7 @@ anc_status anc_engine_create(anc_engine **out, const anc_model *m, double host_r
      * (the FFT to the nearest size FFTW handles fast: the window changes by well
      * under 1 %, the bin grid is interpolated anyway). */
     double ratio = host_rate / (double)h->sample_rate;
-    e->n_fft = ratio == 1.0 ? (int)h->n_fft : nearest_smooth_even(h->n_fft * ratio);
+    e->n_fft = nearest_smooth_even(h->n_fft * ratio);
     e->hop = (int)lround(h->hop * ratio);
     if (e->hop < 1)
         e->hop = 1;
@@ -185,9 +190,11 @@ anc_status anc_engine_create(anc_engine **out, const anc_model *m, double host_r
         s = anc_phase_create(&e->phase, e->n_fft, e->hop, err);
     if (s != ANC_OK) {
         anc_engine_free(e);
+        char why[ANC_ERROR_MESSAGE_MAX] = ""; /* err->message cannot be both format and target */
+        if (err)
+            snprintf(why, sizeof why, "%s", err->message);
         return anc_error_set(err, s, "model FFT %u at %u Hz cannot run at %g Hz: %s",
-                             (unsigned)h->n_fft, (unsigned)h->sample_rate, host_rate,
-                             err ? err->message : "");
+                             (unsigned)h->n_fft, (unsigned)h->sample_rate, host_rate, why);
     }
     e->bins = e->n_fft / 2 + 1;
 

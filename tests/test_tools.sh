@@ -20,6 +20,7 @@ eval=$4
 d=$(mktemp -d "${TMPDIR:-/tmp}/anc-tools.XXXXXX")
 trap 'rm -rf "$d"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/cli_checks.sh"
 
 # value KEY FILE: the value of "KEY: value" (first match), or empty.
 value() { sed -n "s/^$1: //p" "$2" | head -n 1; }
@@ -101,29 +102,7 @@ echo "ok spectral_convergence_db rtpghi $sc, random $scr;" \
   "decoded_spectral_convergence_db rtpghi $dsc, random $dscr"
 
 # 3. failures: exit 2, one line on stderr
-# expect_2 WHAT MUST_NAME COMMAND...: the command exits 2 with one stderr line
-# that contains MUST_NAME (when not empty).
-expect_2() {
-  what=$1
-  name=$2
-  shift 2
-  set +e
-  "$@" >/dev/null 2>"$d/err.txt"
-  rc=$?
-  set -e
-  [ $rc -eq 2 ] || fail "$what: exit $rc, want 2 ($(cat "$d/err.txt"))"
-  [ "$(wc -l <"$d/err.txt")" -eq 1 ] || fail "$what: want one line, got: $(cat "$d/err.txt")"
-  [ -z "$name" ] || grep -qF "$name" "$d/err.txt" ||
-    fail "$what: the line does not name $name: $(cat "$d/err.txt")"
-}
-size=$(wc -c <"$d/m.vae" | tr -d ' ')
-head -c $((size / 2)) "$d/m.vae" >"$d/short.vae"
-cp "$d/m.vae" "$d/flip.vae"
-# One byte in the middle of the parameters, changed so the checksum must catch it.
-off=$((size / 2))
-dd if="$d/m.vae" bs=1 skip=$off count=1 2>/dev/null | tr '\000-\377' '\001-\377\000' |
-  dd of="$d/flip.vae" bs=1 seek=$off conv=notrunc 2>/dev/null
-cmp -s "$d/m.vae" "$d/flip.vae" && fail "the byte flip did not change the file"
+damaged_models "$d/m.vae"
 for m in short flip missing; do
   expect_2 "info on a $m model" "$d/$m.vae" "$info" "$d/$m.vae"
   expect_2 "eval with a $m model" "$d/$m.vae" "$eval" --model "$d/$m.vae" --quiet "$d/wav"

@@ -7,12 +7,15 @@
  *                                                                    resynthesise
  * with the plugin's other controls as flags. Exit status: 0 ok, 1 runtime failure,
  * 2 bad usage or unusable input. */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "audio_in.h"
 #include "cli.h"
@@ -41,16 +44,63 @@ static void usage(FILE *f)
             "  --block N            frames per processing block (default 256)\n");
 }
 
-static void write_wav(const char *path, const float *y, size_t n, int rate)
+/* The output is written beside its target and renamed into place, so a failed
+ * render never leaves a half file and never destroys an earlier render of the
+ * same name. The temporary is created before the work starts: an unwritable
+ * destination fails at once. */
+typedef struct out_file {
+    const char *path;
+    char *tmp;
+    int fd;
+} out_file;
+
+static out_file *pending; /* removed on any later failure (atexit) */
+
+static void remove_pending(void)
+{
+    if (pending && pending->tmp) {
+        unlink(pending->tmp);
+        free(pending->tmp);
+        pending->tmp = NULL;
+    }
+}
+
+static void out_open(out_file *o, const char *path)
+{
+    static const char suffix[] = ".tmp-XXXXXX";
+    const size_t len = strlen(path);
+    o->path = path;
+    o->tmp = malloc(len + sizeof suffix);
+    if (!o->tmp)
+        anc_cli_die(ANC_EXIT_FAILURE, "out of memory for %s", path);
+    memcpy(o->tmp, path, len);
+    memcpy(o->tmp + len, suffix, sizeof suffix);
+    o->fd = mkstemp(o->tmp);
+    if (o->fd < 0) {
+        const int e = errno;
+        free(o->tmp);
+        o->tmp = NULL;
+        anc_cli_die(ANC_EXIT_USAGE, "cannot write %s: %s", path, strerror(e));
+    }
+    fchmod(o->fd, 0644); /* mkstemp makes it private; a render is ordinary data */
+    pending = o;
+    atexit(remove_pending);
+}
+
+static void out_write_wav(out_file *o, const float *y, size_t n, int rate)
 {
     SF_INFO info = {.samplerate = rate, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT};
-    SNDFILE *f = sf_open(path, SFM_WRITE, &info);
+    SNDFILE *f = sf_open_fd(o->fd, SFM_WRITE, &info, SF_TRUE);
     if (!f)
-        anc_cli_die(ANC_EXIT_USAGE, "cannot write %s: %s", path, sf_strerror(NULL));
+        anc_cli_die(ANC_EXIT_USAGE, "cannot write %s: %s", o->path, sf_strerror(NULL));
     sf_command(f, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
-    sf_count_t w = sf_write_float(f, y, (sf_count_t)n);
-    if (w != (sf_count_t)n || sf_close(f) != 0)
-        anc_cli_die(ANC_EXIT_FAILURE, "cannot write %s: short write", path);
+    const sf_count_t w = sf_write_float(f, y, (sf_count_t)n);
+    if (sf_close(f) != 0 || w != (sf_count_t)n)
+        anc_cli_die(ANC_EXIT_FAILURE, "cannot write %s: short write (disk full?)", o->path);
+    if (rename(o->tmp, o->path) != 0)
+        anc_cli_die(ANC_EXIT_USAGE, "cannot write %s: %s", o->path, strerror(errno));
+    free(o->tmp);
+    o->tmp = NULL;
 }
 
 int main(int argc, char **argv)
@@ -132,6 +182,8 @@ int main(int argc, char **argv)
     anc_engine *e;
     if (anc_engine_create(&e, m, rate, have_random ? seed : 1, &err) != ANC_OK)
         anc_cli_die(ANC_EXIT_USAGE, "%s: %s", model_path, err.message);
+    out_file of;
+    out_open(&of, out);
     anc_engine_set_params(e, &p);
     anc_engine_reset(e);
     const int hop = anc_engine_host_hop(e);
@@ -183,7 +235,7 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < n; i += (size_t)block)
             anc_engine_process(e, y + i, (uint32_t)(n - i < (size_t)block ? n - i : (size_t)block));
     }
-    write_wav(out, y, n, (int)lround(rate));
+    out_write_wav(&of, y, n, (int)lround(rate));
     double peak = 0.0, sq = 0.0;
     for (size_t i = 0; i < n; i++) {
         peak = fmax(peak, fabs(y[i]));

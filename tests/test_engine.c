@@ -1,0 +1,166 @@
+/* test_engine.c — the real-time engine's promises that do not need a host:
+ *  1. FFTW: every even 7-smooth size from 256 to 16384 (the only sizes the
+ *     engine uses) transforms both ways without a heap call (FFTW's plans for
+ *     sizes with a large prime factor allocate inside fftwf_execute());
+ *  2. models of several rates and FFT sizes, some of them not 7-smooth, at
+ *     host rates from 8 to 192 kHz including odd ones: the engine's FFT is
+ *     7-smooth, and processing makes no heap call and gives finite, bounded,
+ *     never denormal output.
+ * Heap calls are counted by alloc_count.c, linked into this executable. */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc_count.h"
+#include "check.h"
+#include "engine.h"
+#include "model.h"
+#include "stft.h"
+
+static int smooth(int n)
+{
+    static const int p[] = {2, 3, 5, 7};
+    for (int i = 0; i < 4; i++)
+        while (n % p[i] == 0)
+            n /= p[i];
+    return n == 1;
+}
+
+static void test_fft_sizes(void)
+{
+    int sizes = 0, allocating = 0;
+    for (int n = ANC_STFT_MIN_FFT; n <= ANC_STFT_MAX_FFT; n += 2) {
+        if (!smooth(n))
+            continue;
+        anc_stft *st = NULL;
+        anc_error err;
+        if (!check_true(anc_stft_create(&st, n, n / 4, &err) == ANC_OK, "stft %d: %s", n,
+                        err.message))
+            continue;
+        const int nb = n / 2 + 1;
+        float *frame = calloc((size_t)n, sizeof *frame), *re = calloc((size_t)nb, sizeof *re),
+              *im = calloc((size_t)nb, sizeof *im);
+        if (!frame || !re || !im) {
+            printf("FAIL: out of memory\n");
+            exit(1);
+        }
+        frame[1] = 1.0f;
+        const unsigned long before = anc_alloc_count();
+        anc_alloc_watch(1);
+        anc_stft_forward(st, frame, re, im);
+        anc_stft_inverse(st, re, im, frame);
+        anc_alloc_watch(0);
+        if (anc_alloc_count() != before) {
+            printf("  FFT size %d: %lu heap calls\n", n, anc_alloc_count() - before);
+            allocating++;
+        }
+        sizes++;
+        free(frame);
+        free(re);
+        free(im);
+        anc_stft_free(st);
+    }
+    printf("%s FFT sizes: %d even 7-smooth sizes %d..%d, %d make heap calls\n",
+           allocating ? "FAIL" : "ok", sizes, ANC_STFT_MIN_FFT, ANC_STFT_MAX_FFT, allocating);
+    check_true(allocating == 0, "%d FFT sizes allocate inside the transform", allocating);
+}
+
+static anc_model *make_model(uint32_t rate, uint32_t n_fft)
+{
+    anc_model_header h;
+    memset(&h, 0, sizeof h);
+    h.sample_rate = rate;
+    h.n_fft = n_fft;
+    h.hop = n_fft / 4;
+    h.window = ANC_WINDOW_HANN;
+    h.floor_db = -80.0f;
+    h.arch.n_input = (int)n_fft / 2 + 1;
+    h.arch.n_latent = 4;
+    h.arch.n_hidden = 2;
+    h.arch.hidden[0] = 32;
+    h.arch.hidden[1] = 16;
+    h.arch.act = ANC_ACT_SILU;
+    anc_model *m = NULL;
+    anc_error err;
+    if (anc_model_create(&m, &h, &err) != ANC_OK) {
+        printf("FAIL: anc_model_create: %s\n", err.message);
+        exit(1);
+    }
+    float *w = anc_model_params(m);
+    for (size_t i = 0; i < anc_model_num_params(m); i++)
+        w[i] = 0.05f * (float)((int)(i * 2654435761u % 17u) - 8);
+    float *mean = anc_model_feature_mean(m), *std = anc_model_feature_std(m);
+    for (int k = 0; k < h.arch.n_input; k++) {
+        mean[k] = -40.0f - 30.0f * (float)k / (float)h.arch.n_input;
+        std[k] = 8.0f;
+    }
+    return m;
+}
+
+static void test_models_and_rates(void)
+{
+    static const uint32_t models[][2] = {{22050, 1024}, {44100, 2042}, {48000, 1000},
+                                         {44100, 2048}, {16000, 1486}, {96000, 8192}};
+    static const double rates[] = {8000,  11025, 16000, 22050, 32000,  37800,
+                                   44100, 48000, 88200, 96000, 176400, 192000};
+    enum { BLOCK = 100 };
+    static float out[BLOCK];
+    int engines = 0, refused = 0;
+    for (size_t mi = 0; mi < sizeof models / sizeof *models; mi++) {
+        anc_model *m = make_model(models[mi][0], models[mi][1]);
+        for (size_t ri = 0; ri < sizeof rates / sizeof *rates; ri++) {
+            anc_engine *e = NULL;
+            anc_error err;
+            if (anc_engine_create(&e, m, rates[ri], 1, &err) != ANC_OK) {
+                /* only an FFT outside the sizes the STFT supports may be refused */
+                const double want = models[mi][1] * rates[ri] / models[mi][0];
+                check_true(want > ANC_STFT_MAX_FFT || want < ANC_STFT_MIN_FFT,
+                           "model %u Hz / FFT %u at %.0f Hz refused: %s", models[mi][0],
+                           models[mi][1], rates[ri], err.message);
+                refused++;
+                continue;
+            }
+            engines++;
+            anc_engine_params p;
+            anc_engine_params_default(&p);
+            p.mode = ANC_MODE_ANCESTRAL;
+            p.noise = 1.0f;
+            p.rate = 20.0f;
+            anc_engine_set_params(e, &p);
+            const int fft = anc_engine_host_fft(e);
+            check_true(smooth(fft), "model %u Hz / FFT %u at %.0f Hz: host FFT %d is not 7-smooth",
+                       models[mi][0], models[mi][1], rates[ri], fft);
+            const long frames = (long)(0.3 * rates[ri]);
+            long bad = 0;
+            const unsigned long before = anc_alloc_count();
+            for (long done = 0; done < frames; done += BLOCK) {
+                anc_alloc_watch(1);
+                anc_engine_process(e, out, BLOCK);
+                anc_alloc_watch(0);
+                for (int i = 0; i < BLOCK; i++)
+                    bad += !isfinite(out[i]) || fabsf(out[i]) > 4.0f ||
+                           (out[i] != 0.0f && fabsf(out[i]) < FLT_MIN);
+            }
+            const unsigned long calls = anc_alloc_count() - before;
+            check_true(calls == 0 && bad == 0,
+                       "model %u Hz / FFT %u at %.0f Hz (host FFT %d): %lu heap calls, %ld bad "
+                       "samples", models[mi][0], models[mi][1], rates[ri], fft, calls, bad);
+            anc_engine_free(e);
+        }
+        anc_model_free(m);
+    }
+    printf("ok engines: %d model/rate pairs processed (%d refused: FFT outside %d..%d)\n",
+           engines, refused, ANC_STFT_MIN_FFT, ANC_STFT_MAX_FFT);
+}
+
+int main(void)
+{
+    const char *how = "";
+    if (!check_true(anc_alloc_counting(&how), "the heap-call counter is not active here"))
+        return check_exit();
+    test_fft_sizes();
+    test_models_and_rates();
+    return check_exit();
+}
