@@ -107,6 +107,18 @@ static int settle(anc_host *h, uint32_t block, const char *what)
                       SETTLE_CYCLES);
 }
 
+/* make(), activated, with the default model (the bundle's default state) loaded
+ * by the worker: ready to render. NULL (after a failed check) if it is not. */
+static anc_host *make_playing(double rate, uint32_t block, anc_host_worker wk, int restore_worker)
+{
+    anc_host *h = make(rate, block, wk, restore_worker);
+    if (!h)
+        return NULL;
+    anc_host_activate(h);
+    settle(h, block, "default model");
+    return h;
+}
+
 static void *xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
@@ -488,11 +500,9 @@ static void test_knobs(void)
     printf("2. knobs change the spectrum (48 kHz, block 256, 1.5 s)\n");
     const double rate = 48000;
     const size_t frames = (size_t)(1.5 * rate), skip = (size_t)(ANC_SKIP_S * rate);
-    anc_host *h = make(rate, 256, ANC_HOST_WORKER_THREAD, 1);
+    anc_host *h = make_playing(rate, 256, ANC_HOST_WORKER_THREAD, 1);
     if (!h)
         return;
-    anc_host_activate(h);
-    settle(h, 256, "default model");
     float *lo = render_point(h, "z1", -2.0f, frames, 256);
     float *hi = render_point(h, "z1", 2.0f, frames, 256);
     double *ml, *mh;
@@ -569,11 +579,9 @@ static void test_latency(void)
     const double rate = 48000;
     const uint32_t block = 16;
     const size_t start = (size_t)(0.2 * rate), frames = (size_t)(0.4 * rate);
-    anc_host *h = make(rate, block, ANC_HOST_WORKER_THREAD, 1);
+    anc_host *h = make_playing(rate, block, ANC_HOST_WORKER_THREAD, 1);
     if (!h)
         return;
-    anc_host_activate(h);
-    settle(h, block, "default model");
     anc_host_set_control_sym(h, "glide", 0.0f);
     float *ref = render_fresh(h, frames, block);
     const float lat = anc_host_latency(h);
@@ -635,11 +643,9 @@ static void test_allocation(void)
     for (size_t i = 0; i < sizeof blocks / sizeof *blocks; i++) {
         const uint32_t B = blocks[i];
         const double rate = 48000;
-        anc_host *h = make(rate, B, ANC_HOST_WORKER_THREAD, 1);
+        anc_host *h = make_playing(rate, B, ANC_HOST_WORKER_THREAD, 1);
         if (!h)
             continue;
-        anc_host_activate(h);
-        settle(h, B, "default model");
         size_t chunk = (size_t)(0.25 * rate);
         anc_host_render(h, NULL, chunk, B);
         anc_host_send_model(h, second_model); /* load, install, fade, free the old one */
@@ -706,11 +712,9 @@ static void test_garbage(void)
     const uint32_t B = 256;
     const size_t frames = 4096;
     printf("4. garbage in every control input (48 kHz, block %u, %zu frames each)\n", B, frames);
-    anc_host *h = make(rate, B, ANC_HOST_WORKER_THREAD, 1);
+    anc_host *h = make_playing(rate, B, ANC_HOST_WORKER_THREAD, 1);
     if (!h)
         return;
-    anc_host_activate(h);
-    settle(h, B, "default model");
     float *x = xmalloc(sizeof(float) * (size_t)rate);
     int n_ports = 0, cases = 0;
     double worst_peak = 0;
@@ -886,11 +890,9 @@ static void test_switch_variant(anc_host_worker wk, const char *label)
     const double rate = 48000;
     const uint32_t B = 256;
     const size_t frames = (size_t)(1.5 * rate), skip = (size_t)(ANC_SKIP_S * rate);
-    anc_host *h = make(rate, B, wk, 1);
+    anc_host *h = make_playing(rate, B, wk, 1);
     if (!h)
         return;
-    anc_host_activate(h);
-    settle(h, B, "default model");
     anc_host_set_control_sym(h, "z1", 0.5f);
     float *x0 = render_fresh(h, frames, B);
     unsigned long echoes = anc_host_model_echoes(h);
@@ -966,11 +968,9 @@ static void test_broken(void)
     const double rate = 48000;
     const uint32_t B = 256;
     const size_t frames = (size_t)(1.0 * rate);
-    anc_host *h = make(rate, B, ANC_HOST_WORKER_THREAD, 1);
+    anc_host *h = make_playing(rate, B, ANC_HOST_WORKER_THREAD, 1);
     if (!h)
         return;
-    anc_host_activate(h);
-    settle(h, B, "default model");
     anc_host_send_model(h, second_model);
     settle(h, B, "second model");
     float *ref = render_fresh(h, frames, B);
