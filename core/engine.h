@@ -4,15 +4,16 @@
  * Hop by hop it moves the latent vector z towards its target (the knobs, or draws
  * from the prior in ancestral mode) with glide, decodes the mean spectrum f(z),
  * draws x ~ N(f(z), (noise * sigma)^2 I) in feature space (ancestral sampling),
- * turns features back into magnitudes, maps them from the model's frequency grid
- * onto the host's, rebuilds phase (RTPGHI by default), and overlap-adds the
- * inverse FFT into the output.
+ * turns features back into magnitudes, rebuilds phase (RTPGHI by default), and
+ * overlap-adds the inverse FFT into the output.
  *
- * Sample rates: the engine runs its STFT at the host rate with the model's frame
- * duration and hop duration (n_fft and hop scaled by host_rate / model_rate), so
- * time and frequency resolution, and therefore the timbre, are the same at every
- * host rate; the decoded magnitudes are interpolated from the model's bins onto
- * the host's. Content above the model's Nyquist frequency is silent.
+ * Sample rates: the engine's STFT has the model's frame and hop durations and its
+ * bin spacing exactly: it runs at a synthesis rate within 1 % of the host rate
+ * (n_fft scaled by host_rate / model_rate and rounded to a size FFTW is fast at),
+ * and a band-limited converter takes the result to the host rate. Time and
+ * frequency resolution, and therefore the timbre, are the same at every host rate.
+ * Content above the model's Nyquist frequency is silent, and above 90 % of the
+ * host's Nyquist frequency it is filtered out.
  *
  * Threading and real time: anc_engine_create() and anc_engine_free() allocate and
  * plan FFTs (call them from a non-real-time thread, e.g. an LV2 worker).
@@ -73,8 +74,11 @@ void anc_engine_process(anc_engine *e, float *out, uint32_t n);
 /* Samples from a control change to the output that reflects it (see engine.c). */
 uint32_t anc_engine_latency(const anc_engine *e);
 int anc_engine_n_latent(const anc_engine *e);
+/* The synthesis STFT (FFT size, hop) and its rate; equal to the host rate at
+ * whole-number multiples of the model rate (22.05 kHz models at 44.1, 88.2 kHz). */
 int anc_engine_host_fft(const anc_engine *e);
 int anc_engine_host_hop(const anc_engine *e);
+double anc_engine_synthesis_rate(const anc_engine *e);
 /* The latent vector used for the most recent frame (n_latent values). */
 const float *anc_engine_current_z(const anc_engine *e);
 

@@ -4,8 +4,9 @@
 #     the asked rate, finite and not silent;
 #  2. the engine's invariants seen from the command line: every --block gives
 #     the same samples; the same --random seed repeats, another seed differs;
-#     z1 = -2 and +2 sound different; the timbre of one point is the same at
-#     22.05 and 96 kHz (spectral centroid within 2 %); --phase random runs;
+#     z1 = -2 and +2 sound different; the timbre of two points is the same at
+#     seven rates from 22.05 to 192 kHz (spectral centroid within 1 %);
+#     --phase random runs;
 #  3. --input: the reconstruction of a corpus file through the encoder has the
 #     input's length, and sounds closer to the input than a distant latent
 #     point does;
@@ -61,15 +62,24 @@ echo "ok --random: a seed repeats itself, another seed differs"
   fail "z1 = -2 and +2 sound alike: $(grep FAIL "$d/k.chk")"
 echo "ok z1 = -2 vs +2: $(value spectral_distance_db "$d/k.chk") dB apart"
 
-for r in 22050 96000; do
-  "$render" --model "$model" --latent=-1,1,-1 --rate $r --seconds 2 -o "$d/c$r.wav" >/dev/null
-  "$wavcheck" sound "$d/c$r.wav" --skip 0.3 >"$d/c$r.chk" || fail "rate $r: not a sound"
+# The timbre of a point at every kind of rate: the model's own, a whole multiple,
+# and rates whose FFT had to be rounded (32, 37.8, 48, 96, 192 kHz). The contract
+# allows 2 %; the engine holds 0.3 %, so 1 % is asked: mapping the model's bins
+# onto a rounded host grid by interpolation (what the engine did before) misses
+# it for both points (the second drifted by 3.8 % at 32 kHz).
+for z in -1,1,-1 1.06,0.39,-1.03,1.81,-1.46,-1.38,-0.73,-1.76; do
+  line=""
+  for r in 22050 32000 37800 44100 48000 96000 192000; do
+    "$render" --model "$model" --latent=$z --rate $r --seconds 2 -o "$d/c$r.wav" >/dev/null
+    "$wavcheck" sound "$d/c$r.wav" --skip 0.3 >"$d/c$r.chk" || fail "rate $r: not a sound"
+    c=$(value centroid_hz "$d/c$r.chk")
+    [ $r = 22050 ] && c1=$c
+    holds "$c < 1.01 * $c1 && $c > 0.99 * $c1" ||
+      fail "z = $z: centroid $c1 Hz at 22050 Hz but $c Hz at $r Hz"
+    line="$line $c"
+  done
+  echo "ok same timbre at 22.05 .. 192 kHz for z = $z: centroids$line Hz"
 done
-c1=$(value centroid_hz "$d/c22050.chk")
-c2=$(value centroid_hz "$d/c96000.chk")
-holds "$c2 < 1.02 * $c1 && $c2 > 0.98 * $c1" ||
-  fail "centroid $c1 Hz at 22050 Hz but $c2 Hz at 96000 Hz"
-echo "ok same timbre at 22050 and 96000 Hz: centroid $c1 and $c2 Hz"
 
 "$render" --model "$model" --latent=-1,1,-1 --phase random --seconds 2 -o "$d/ph.wav" >/dev/null ||
   fail "--phase random: exit $?"

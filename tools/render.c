@@ -241,9 +241,10 @@ int main(int argc, char **argv)
         peak = fmax(peak, fabs(y[i]));
         sq += (double)y[i] * y[i];
     }
-    printf("output: %s\nsample_rate: %.0f\nseconds: %.3f\nframes_per_hop: %d\nfft: %d\n"
-           "peak_dbfs: %.2f\nrms_dbfs: %.2f\nlatency_samples: %u\n",
-           out, rate, n / rate, hop, anc_engine_host_fft(e), 20 * log10(fmax(peak, 1e-10)),
+    printf("output: %s\nsample_rate: %.0f\nseconds: %.3f\nsynthesis_rate: %.3f\n"
+           "frames_per_hop: %d\nfft: %d\npeak_dbfs: %.2f\nrms_dbfs: %.2f\nlatency_samples: %u\n",
+           out, rate, n / rate, anc_engine_synthesis_rate(e), hop, anc_engine_host_fft(e),
+           20 * log10(fmax(peak, 1e-10)),
            10 * log10(fmax(sq / (n ? n : 1), 1e-20)), anc_engine_latency(e));
     free(y);
     anc_engine_free(e);

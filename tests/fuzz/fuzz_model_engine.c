@@ -21,6 +21,7 @@
 
 #include "engine.h"
 #include "model.h"
+#include "resample.h"
 
 #define PREFIX 16
 /* Samples rendered per input: enough for a few frames at every rate. */
@@ -96,9 +97,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     set_params(e, p);
+    /* Latency: half a hop at the synthesis rate, plus the rate converter's delay
+     * (at most ANC_RESAMPLE_MAX_TAPS / 2 synthesis samples), in host samples. */
     const int hop = anc_engine_host_hop(e);
-    if (hop < 1 || anc_engine_latency(e) != (uint32_t)(hop / 2))
-        broken("host hop %d, latency %u", hop, (unsigned)anc_engine_latency(e));
+    const double to_host = rate / anc_engine_synthesis_rate(e);
+    const double lat = anc_engine_latency(e);
+    if (hop < 1 || !(to_host > 0.9 && to_host < 1.1) ||
+        (to_host == 1.0 ? lat != hop / 2
+                        : lat < floor(hop / 2 * to_host) ||
+                              lat > ceil((hop / 2 + ANC_RESAMPLE_MAX_TAPS / 2) * to_host)))
+        broken("host hop %d, synthesis rate %g Hz, latency %u", hop,
+               anc_engine_synthesis_rate(e), (unsigned)anc_engine_latency(e));
 
     /* Three frames or MAX_OUT samples, in blocks that mostly do not divide the hop;
      * the parameters are set again, and the engine reset, part-way. */

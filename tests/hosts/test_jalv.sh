@@ -9,19 +9,18 @@
 #  3. each recording has the spectrum ancestral-render gives for the same
 #     latent point (recordings start at an arbitrary point of the plugin's run
 #     and may hold xruns, so spectra are compared, not samples);
-#  4. jalv reads the plugin's latency port as half the engine's hop at 48 kHz
-#     (from ancestral-info, +-1 frame).
+#  4. jalv reads the plugin's latency port as the engine's latency at 48 kHz
+#     (as ancestral-render reports it, +-1 frame).
 # Everything started here (jackd, jalv, the recorder) is stopped by its process
 # id at the end, also on failure; the JACK server has a name of its own, so
 # other servers are untouched.
-# usage: test_jalv.sh LV2_DIR WAVCHECK ANCESTRAL_INFO ANCESTRAL_RENDER
+# usage: test_jalv.sh LV2_DIR WAVCHECK ANCESTRAL_RENDER
 # Exit: 0 pass, 1 fail, 77 skip (jalv, jackd or a JACK recorder not installed).
 set -u
-[ $# -eq 4 ] || { echo "usage: test_jalv.sh LV2_DIR WAVCHECK ANCESTRAL_INFO ANCESTRAL_RENDER"; exit 2; }
+[ $# -eq 3 ] || { echo "usage: test_jalv.sh LV2_DIR WAVCHECK ANCESTRAL_RENDER"; exit 2; }
 lv2dir=$1
 wavcheck=$2
-info=$3
-render=$4
+render=$3
 bundle=$lv2dir/ancestral.lv2
 seconds=3
 client=anc-dut
@@ -181,9 +180,9 @@ run() {
 }
 
 # Latency the engine reports at 48 kHz: half its hop (core/engine.c).
-lat=$("$info" "$bundle/default.vae" | awk '/^sample_rate: /{r=$2} /^hop: /{h=$2}
-  END { if (!r || !h) exit 1; hh = int(h * 48000 / r + 0.5); print int(hh / 2) }') ||
-  { echo "FAIL: ancestral-info on default.vae"; exit 1; }
+lat=$("$render" --model "$bundle/default.vae" --rate 48000 --seconds 0.1 -o "$t/latency.wav" |
+  awk '/^latency_samples: /{print $2; found = 1} END { if (!found) exit 1 }') ||
+  { echo "FAIL: ancestral-render on default.vae"; exit 1; }
 
 ok_a=0
 ok_b=0
