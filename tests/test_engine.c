@@ -18,6 +18,7 @@
 #include "engine.h"
 #include "model.h"
 #include "stft.h"
+#include "synth_model.h"
 
 static int smooth(int n)
 {
@@ -69,31 +70,16 @@ static void test_fft_sizes(void)
 
 static anc_model *make_model(uint32_t rate, uint32_t n_fft)
 {
-    anc_model_header h;
-    memset(&h, 0, sizeof h);
-    h.sample_rate = rate;
-    h.n_fft = n_fft;
-    h.hop = n_fft / 4;
-    h.window = ANC_WINDOW_HANN;
-    h.floor_db = -80.0f;
-    h.arch.n_input = (int)n_fft / 2 + 1;
-    h.arch.n_latent = 4;
-    h.arch.n_hidden = 2;
-    h.arch.hidden[0] = 32;
-    h.arch.hidden[1] = 16;
-    h.arch.act = ANC_ACT_SILU;
-    anc_model *m = NULL;
+    static const int hidden[] = {32, 16};
     anc_error err;
-    if (anc_model_create(&m, &h, &err) != ANC_OK) {
+    anc_model *m = synth_model(rate, n_fft, 4, hidden, 2, ANC_ACT_SILU, &err);
+    if (!m) {
         printf("FAIL: anc_model_create: %s\n", err.message);
         exit(1);
     }
-    float *w = anc_model_params(m);
-    for (size_t i = 0; i < anc_model_num_params(m); i++)
-        w[i] = 0.05f * (float)((int)(i * 2654435761u % 17u) - 8);
     float *mean = anc_model_feature_mean(m), *std = anc_model_feature_std(m);
-    for (int k = 0; k < h.arch.n_input; k++) {
-        mean[k] = -40.0f - 30.0f * (float)k / (float)h.arch.n_input;
+    for (int k = 0; k < (int)n_fft / 2 + 1; k++) {
+        mean[k] = -40.0f - 30.0f * (float)k / (float)((int)n_fft / 2 + 1);
         std[k] = 8.0f;
     }
     return m;

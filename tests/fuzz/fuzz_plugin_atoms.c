@@ -68,6 +68,7 @@
 
 #define FUZZ_TARGET "fuzz_plugin_atoms"
 #include "fuzz_common.h"
+#include "../synth_model.h"
 
 /* ---- URID map ------------------------------------------------------------ */
 
@@ -201,26 +202,11 @@ static int folder_fd = -1;
 
 static void make_model(const char *name, uint32_t rate, uint32_t n_fft, int latent, size_t cut)
 {
-    anc_model_header h;
-    memset(&h, 0, sizeof h);
-    h.sample_rate = rate;
-    h.n_fft = n_fft;
-    h.hop = n_fft / 4;
-    h.window = ANC_WINDOW_HANN;
-    h.floor_db = -80.0f;
-    h.arch.n_input = (int)n_fft / 2 + 1;
-    h.arch.n_latent = latent;
-    h.arch.n_hidden = 1;
-    h.arch.hidden[0] = 8;
-    h.arch.act = (anc_activation)0;
-    anc_model *m = NULL;
+    static const int hidden[] = {8};
     anc_error err;
-    if (anc_model_create(&m, &h, &err) != ANC_OK)
+    anc_model *m = synth_model(rate, n_fft, latent, hidden, 1, (anc_activation)0, &err);
+    if (!m)
         broken("cannot make a model: %s", err.message);
-    /* Small deterministic weights, so the decoder makes a quiet spectrum. */
-    float *w = anc_model_params(m);
-    for (size_t i = 0; i < anc_model_num_params(m); i++)
-        w[i] = 0.05f * (float)((int)(i * 2654435761u % 17u) - 8);
     void *buf = NULL;
     size_t len = 0;
     if (anc_model_serialize(m, &buf, &len, &err) != ANC_OK)
