@@ -34,6 +34,9 @@ struct anc_stft {
  * library makes or destroys. */
 static pthread_mutex_t planner_lock = PTHREAD_MUTEX_INITIALIZER;
 
+void anc_fftw_planner_lock(void) { pthread_mutex_lock(&planner_lock); }
+void anc_fftw_planner_unlock(void) { pthread_mutex_unlock(&planner_lock); }
+
 static void destroy(anc_stft *st)
 {
     pthread_mutex_lock(&planner_lock);

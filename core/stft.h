@@ -23,6 +23,11 @@
 
 #include "status.h"
 
+/* FFTW's planner is not thread-safe: every module of the library that makes or
+ * destroys an FFTW plan holds this process-wide lock around the call. */
+void anc_fftw_planner_lock(void);
+void anc_fftw_planner_unlock(void);
+
 #define ANC_STFT_MIN_FFT 256
 #define ANC_STFT_MAX_FFT 16384 /* the engine scales a model FFT of up to 8192 to 192 kHz hosts */
 

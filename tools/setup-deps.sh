@@ -13,6 +13,7 @@ pkgs=(
   libfftw3-dev libopenblas-dev liblapacke-dev
   libsndfile1-dev libsamplerate0-dev
   lv2-dev liblilv-dev lilv-utils sordi serdi
+  fluidsynth timgm6mb-soundfont musescore-general-soundfont-small aubio-tools
 )
 for arg in "$@"; do
   case "$arg" in
