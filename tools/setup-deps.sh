@@ -11,7 +11,7 @@ set -euo pipefail
 pkgs=(
   gcc libc6-dev meson ninja-build pkg-config
   libfftw3-dev libopenblas-dev liblapacke-dev
-  libsndfile1-dev libsamplerate0-dev
+  libsndfile1-dev libsamplerate0-dev libsmf-dev
   lv2-dev liblilv-dev lilv-utils sordi serdi
   fluidsynth timgm6mb-soundfont musescore-general-soundfont-small aubio-tools
 )
