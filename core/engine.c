@@ -48,10 +48,10 @@
 
 struct anc_engine {
     /* model */
-    int L, D, nh, hidden[ANC_MAX_HIDDEN], maxw;
-    anc_activation act;
-    float *dec_w[ANC_MAX_HIDDEN], *dec_b[ANC_MAX_HIDDEN], *out_w, *out_b; /* into weights */
-    float *weights;
+    int L, D, maxw;
+    anc_mlp dec;    /* the model's decoder over our own copy of its weights */
+    float *weights; /* that copy */
+    float *post[ANC_MLP_MAX_LAYERS]; /* layer outputs: h1, h2, h1, .., then feat */
     float *mean, *std; /* [D] */
     float sigma;
     double model_rate;
@@ -172,14 +172,6 @@ anc_status anc_engine_create(anc_engine **out, const anc_model *m, double host_r
         return anc_error_set(err, ANC_E_NOMEM, "out of memory for the engine");
     e->L = h->arch.n_latent;
     e->D = h->arch.n_input;
-    e->nh = h->arch.n_hidden;
-    e->act = h->arch.act;
-    e->maxw = e->L;
-    for (int i = 0; i < e->nh; i++) {
-        e->hidden[i] = h->arch.hidden[i];
-        if (e->hidden[i] > e->maxw)
-            e->maxw = e->hidden[i];
-    }
     e->model_rate = h->sample_rate;
     e->host_rate = host_rate;
     e->seed = seed;
@@ -215,18 +207,12 @@ anc_status anc_engine_create(anc_engine **out, const anc_model *m, double host_r
     }
     e->bins = e->n_fft / 2 + 1;
 
-    /* Decoder weights: copy the decoder tensors into one block of our own. */
-    anc_vae_tensors t;
-    anc_model_tensors(m, &t);
-    size_t nw = 0;
-    int in = e->L;
-    for (int i = 0; i < e->nh; i++) {
-        int o = e->hidden[e->nh - 1 - i];
-        nw += (size_t)o * in + o;
-        in = o;
-    }
-    nw += (size_t)e->D * in + e->D;
-    e->weights = malloc(nw * sizeof *e->weights);
+    /* Decoder: the model's layers, over a copy of their weights (the caller may
+     * free m once we return). */
+    anc_mlp model_dec;
+    anc_model_decoder(m, &model_dec);
+    e->maxw = anc_mlp_max_width(&model_dec);
+    e->weights = malloc(anc_mlp_num_floats(&model_dec) * sizeof *e->weights);
     size_t nf = (size_t)4 * e->L + 2 * (size_t)e->maxw + 4 * (size_t)e->D + 3 * (size_t)e->bins +
                 2 * (size_t)e->n_fft + (size_t)e->hop;
     e->block = calloc(nf, sizeof *e->block);
@@ -234,23 +220,9 @@ anc_status anc_engine_create(anc_engine **out, const anc_model *m, double host_r
         anc_engine_free(e);
         return anc_error_set(err, ANC_E_NOMEM, "out of memory for the engine");
     }
-    float *w = e->weights;
-    in = e->L;
-    for (int i = 0; i < e->nh; i++) {
-        int o = e->hidden[e->nh - 1 - i];
-        e->dec_w[i] = w;
-        memcpy(w, t.dec_w[i], sizeof(float) * o * in);
-        w += (size_t)o * in;
-        e->dec_b[i] = w;
-        memcpy(w, t.dec_b[i], sizeof(float) * o);
-        w += o;
-        in = o;
-    }
-    e->out_w = w;
-    memcpy(w, t.out_w, sizeof(float) * e->D * in);
-    w += (size_t)e->D * in;
-    e->out_b = w;
-    memcpy(w, t.out_b, sizeof(float) * e->D);
+    anc_mlp_copy(&e->dec, &model_dec, e->weights);
+    anc_vae_tensors t;
+    anc_model_tensors(m, &t);
     e->sigma = expf(t.log_sigma[0]);
 
     float *b = e->block;
@@ -272,6 +244,8 @@ anc_status anc_engine_create(anc_engine **out, const anc_model *m, double host_r
     TAKE(e->ola, e->n_fft);
     TAKE(e->fifo, e->hop);
 #undef TAKE
+    for (int i = 0; i < e->dec.n_layers; i++)
+        e->post[i] = i == e->dec.n_layers - 1 ? e->feat : i % 2 ? e->h2 : e->h1;
     memcpy(e->mean, anc_model_feature_mean_const(m), sizeof(float) * e->D);
     memcpy(e->std, anc_model_feature_std_const(m), sizeof(float) * e->D);
 
@@ -355,18 +329,8 @@ static void next_frame(anc_engine *e)
     for (int l = 0; l < e->L; l++)
         e->z[l] = e->target[l] + a * (e->z[l] - e->target[l]); /* lands exactly */
 
-    /* f(z): hidden layers, then the linear output. */
-    const float *x = e->z;
-    float *y = e->h1;
-    int in = e->L;
-    for (int i = 0; i < e->nh; i++) {
-        int o = e->hidden[e->nh - 1 - i];
-        anc_dense_act_vec(y, x, e->dec_w[i], e->dec_b[i], in, o, e->act);
-        x = y;
-        y = y == e->h1 ? e->h2 : e->h1;
-        in = o;
-    }
-    anc_dense_act_vec(e->feat, x, e->out_w, e->out_b, in, e->D, ANC_ACT_LINEAR);
+    /* f(z) into feat: the decoder's layers, one vector, no allocation. */
+    anc_mlp_forward(&e->dec, anc_dense_kernel_vec, e->z, 1, NULL, e->post);
 
     /* x ~ N(f(z), (noise sigma)^2 I), then back to magnitudes on the model's bins. */
     if (p->noise > 0.0f) {
@@ -468,3 +432,8 @@ int anc_engine_host_fft(const anc_engine *e) { return e->n_fft; }
 int anc_engine_host_hop(const anc_engine *e) { return e->hop; }
 double anc_engine_synthesis_rate(const anc_engine *e) { return e->synth_rate; }
 const float *anc_engine_current_z(const anc_engine *e) { return e->z; }
+const float *anc_engine_last_magnitudes(const anc_engine *e, int *n)
+{
+    *n = e->D;
+    return e->feat;
+}

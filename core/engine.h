@@ -81,6 +81,10 @@ int anc_engine_host_hop(const anc_engine *e);
 double anc_engine_synthesis_rate(const anc_engine *e);
 /* The latent vector used for the most recent frame (n_latent values). */
 const float *anc_engine_current_z(const anc_engine *e);
+/* For tests and offline analysis: the magnitudes of the most recent frame on the
+ * model's bins (*n = the model's n_input values), as decoded and sampled, before
+ * phase reconstruction. Valid until the next frame. */
+const float *anc_engine_last_magnitudes(const anc_engine *e, int *n);
 
 /* Offline helpers for ancestral-render --input: set the latent target directly
  * (in model dimensions, bypassing the knobs and modes) for the next frame. */

@@ -447,6 +447,13 @@ void anc_model_tensors(const anc_model *m, anc_vae_tensors *t)
     anc_vae_point(&m->arch, m->params, t);
 }
 
+void anc_model_decoder(const anc_model *m, anc_mlp *dec)
+{
+    anc_vae_tensors t;
+    anc_model_tensors(m, &t);
+    anc_vae_decoder(&m->arch, &t, dec);
+}
+
 void anc_model_latent_stats(const anc_model *m, anc_latent_stats *s)
 {
     s->kl = m->lat_kl;
@@ -487,7 +494,9 @@ static void spec_set(rec_spec *s, const char *name, uint32_t dtype, size_t rows,
                      float *f, uint32_t *u)
 {
     memset(s, 0, sizeof *s);
-    snprintf(s->name, sizeof s->name, "%s", name);
+    /* names are the layout's and the fixed ones below, all shorter than the field */
+    if (snprintf(s->name, sizeof s->name, "%s", name) >= (int)sizeof s->name)
+        s->name[0] = '\0';
     s->dtype = dtype;
     s->ndim = cols ? 2 : 1;
     s->dims[0] = (uint32_t)rows;
@@ -506,12 +515,8 @@ static int record_specs(const anc_model *m, rec_spec *s)
     const size_t bins = m->n_fft / 2 + 1, L = (size_t)m->arch.n_latent;
     int n = 0;
     for (int i = 0; i < nt; i++) {
-        /* anc_vae_layout gives vectors cols = 1, so a [n][1] weight would look like
-         * a vector: the name decides. Weights are matrices, everything else vectors. */
-        size_t len = strlen(info[i].name);
-        int matrix = len >= 2 && !strcmp(info[i].name + len - 2, ".w");
         spec_set(&s[n++], info[i].name, ANC_DTYPE_F32, (size_t)info[i].rows,
-                 matrix ? (size_t)info[i].cols : 0, m->params + info[i].offset, NULL);
+                 info[i].ndim == 2 ? (size_t)info[i].cols : 0, m->params + info[i].offset, NULL);
     }
     spec_set(&s[n++], "feature.mean", ANC_DTYPE_F32, bins, 0, m->feat_mean, NULL);
     spec_set(&s[n++], "feature.std", ANC_DTYPE_F32, bins, 0, m->feat_std, NULL);

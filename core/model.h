@@ -21,10 +21,11 @@
  *            NUL), u32 dtype (1 = f32, 2 = u32), u32 ndim (1 or 2), u32
  *            dims[ndim] (each >= 1), then the values; no padding anywhere
  *   u32    CRC-32 (IEEE 802.3, as zlib's crc32) of every byte before it
- * Records: every VAE tensor by its layout name (vae.h; weights "*.w" are 2-D
- * [rows][cols], biases and log_sigma 1-D), "feature.mean" and "feature.std"
- * [n_bins], "latent.kl", "latent.mu_mean", "latent.mu_std" (f32) and
- * "latent.order" (u32), each [n_latent], then any extra records. Records with
+ * Records: every VAE tensor by its layout name (vae_layout.h; weights 2-D
+ * [rows][cols], biases and log_sigma 1-D, as the layout table's ndim says),
+ * "feature.mean" and "feature.std" [n_bins], "latent.kl", "latent.mu_mean",
+ * "latent.mu_std" (f32) and "latent.order" (u32), each [n_latent], then any
+ * extra records. Records with
  * other names are kept as extras (unchecked values, at most
  * ANC_MODEL_MAX_EXTRAS) and written back on save. Missing, duplicate or
  * misshapen known records are errors, as are duplicate extras, non-finite f32
@@ -43,7 +44,7 @@
 
 #include "stft.h"
 #include "status.h"
-#include "vae.h"
+#include "vae_layout.h"
 
 #define ANC_MODEL_MAGIC "ANCVAE\r\n"
 #define ANC_MODEL_VERSION 1u
@@ -88,6 +89,8 @@ float *anc_model_params(anc_model *m);
 const float *anc_model_params_const(const anc_model *m);
 size_t anc_model_num_params(const anc_model *m);
 void anc_model_tensors(const anc_model *m, anc_vae_tensors *t);
+/* The decoder's layers over the model's parameters (valid while m lives). */
+void anc_model_decoder(const anc_model *m, anc_mlp *dec);
 /* Per-bin feature normalisation, n_fft/2+1 values each. */
 float *anc_model_feature_mean(anc_model *m);
 float *anc_model_feature_std(anc_model *m);

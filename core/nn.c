@@ -243,3 +243,62 @@ void anc_dense_act_vec_ref(float *y, const float *x, const float *W, const float
         y[o] = act1(a, (float)s);
     }
 }
+
+void anc_dense_kernel_vec(float *y, float *pre, const float *x, const anc_dense_layer *l, int B)
+{
+    for (int n = 0; n < B; n++) {
+        const float *xn = x + (size_t)n * l->in;
+        float *yn = y + (size_t)n * l->out;
+        if (pre) {
+            float *pn = pre + (size_t)n * l->out;
+            anc_dense_act_vec(pn, xn, l->W, l->b, l->in, l->out, ANC_ACT_LINEAR);
+            anc_act_forward(l->act, yn, pn, (size_t)l->out);
+        } else {
+            anc_dense_act_vec(yn, xn, l->W, l->b, l->in, l->out, l->act);
+        }
+    }
+}
+
+const float *anc_mlp_forward(const anc_mlp *m, anc_dense_kernel k, const float *x, int B,
+                             float *const *pre, float *const *post)
+{
+    const float *h = x;
+    for (int i = 0; i < m->n_layers; i++) {
+        k(post[i], pre ? pre[i] : NULL, h, &m->layer[i], B);
+        h = post[i];
+    }
+    return h;
+}
+
+size_t anc_mlp_num_floats(const anc_mlp *m)
+{
+    size_t n = 0;
+    for (int i = 0; i < m->n_layers; i++)
+        n += (size_t)m->layer[i].out * ((size_t)m->layer[i].in + 1);
+    return n;
+}
+
+int anc_mlp_max_width(const anc_mlp *m)
+{
+    int w = 0;
+    for (int i = 0; i < m->n_layers; i++)
+        if (m->layer[i].out > w)
+            w = m->layer[i].out;
+    return w;
+}
+
+void anc_mlp_copy(anc_mlp *dst, const anc_mlp *src, float *storage)
+{
+    *dst = *src;
+    for (int i = 0; i < src->n_layers; i++) {
+        const anc_dense_layer *s = &src->layer[i];
+        anc_dense_layer *d = &dst->layer[i];
+        const size_t nw = (size_t)s->out * (size_t)s->in;
+        d->W = storage;
+        memcpy(d->W, s->W, nw * sizeof *storage);
+        storage += nw;
+        d->b = storage;
+        memcpy(d->b, s->b, (size_t)s->out * sizeof *storage);
+        storage += s->out;
+    }
+}

@@ -1,5 +1,7 @@
 /* nn.h — dense layers and activations: batched forward and backward passes for
- * training (CBLAS), and allocation-free single-thread kernels for inference.
+ * training (CBLAS), allocation-free single-thread kernels for inference, and the
+ * multilayer perceptron (anc_mlp) that both walk: one layer list, one forward
+ * loop, the matrix kernel chosen by the caller.
  *
  * Shapes are written [rows][cols], row-major. A dense layer with IN inputs and
  * OUT outputs has W [OUT][IN] and b [OUT] (the PyTorch nn.Linear layout).
@@ -53,5 +55,44 @@ void anc_dense_act_vec(float *y, const float *x, const float *W, const float *b,
                        int IN, int OUT, anc_activation a);
 void anc_dense_act_vec_ref(float *y, const float *x, const float *W, const float *b,
                            int IN, int OUT, anc_activation a);
+
+/* One dense layer y = act(W . x + b): W [out][in], b [out]. */
+typedef struct anc_dense_layer {
+    int in, out;
+    anc_activation act;
+    float *W, *b;
+} anc_dense_layer;
+
+#define ANC_MLP_MAX_LAYERS 9
+
+/* Layers applied in order; layer[i].in == layer[i-1].out. */
+typedef struct anc_mlp {
+    int n_layers; /* 0 .. ANC_MLP_MAX_LAYERS */
+    anc_dense_layer layer[ANC_MLP_MAX_LAYERS];
+} anc_mlp;
+
+/* A matrix kernel for one layer on B rows: y[B][out] = act(x[B][in] . W^T + b).
+ * When pre is not NULL it receives the pre-activation [B][out] (pre == y allowed
+ * for a linear layer). */
+typedef void (*anc_dense_kernel)(float *y, float *pre, const float *x, const anc_dense_layer *l,
+                                 int B);
+/* Rows one at a time through anc_dense_act_vec(): no BLAS, no allocation, real-time
+ * safe. */
+void anc_dense_kernel_vec(float *y, float *pre, const float *x, const anc_dense_layer *l, int B);
+/* CBLAS sgemm (anc_dense_forward() then anc_act_forward()); training library only. */
+void anc_dense_kernel_batch(float *y, float *pre, const float *x, const anc_dense_layer *l,
+                            int B);
+
+/* Runs x[B][layer[0].in] through every layer with kernel k: layer i writes
+ * post[i] (and pre[i] when pre is not NULL; a NULL entry skips it). Returns the
+ * last output, post[n_layers-1] (x when there are no layers). */
+const float *anc_mlp_forward(const anc_mlp *m, anc_dense_kernel k, const float *x, int B,
+                             float *const *pre, float *const *post);
+/* Floats of all weights and biases, and the widest layer output. */
+size_t anc_mlp_num_floats(const anc_mlp *m);
+int anc_mlp_max_width(const anc_mlp *m);
+/* Copies src's weights into storage (anc_mlp_num_floats(src) floats) and makes
+ * dst the same network over that copy. */
+void anc_mlp_copy(anc_mlp *dst, const anc_mlp *src, float *storage);
 
 #endif

@@ -32,3 +32,12 @@ void anc_dense_backward(float *din, float *dW, float *db, const float *dout, con
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, IN, OUT, 1.0f, dout, OUT, W, IN,
                     0.0f, din, IN);
 }
+
+void anc_dense_kernel_batch(float *y, float *pre, const float *x, const anc_dense_layer *l, int B)
+{
+    float *p = pre ? pre : y;
+    anc_dense_forward(p, x, l->W, l->b, B, l->in, l->out);
+    /* A linear layer computed in place needs no second pass. */
+    if (l->act != ANC_ACT_LINEAR || p != y)
+        anc_act_forward(l->act, y, p, (size_t)B * (size_t)l->out);
+}

@@ -16,9 +16,12 @@ struct anc_vae {
     size_t n_params;
     float *block;          /* 4 * n_params: params | grads | adam m | adam v */
     anc_vae_tensors p, g;  /* named pointers into params and grads */
-    /* Workspace, each [max_batch][width]: */
-    float *enc_pre[ANC_MAX_HIDDEN], *enc_post[ANC_MAX_HIDDEN]; /* width hidden[i] */
-    float *dec_pre[ANC_MAX_HIDDEN], *dec_post[ANC_MAX_HIDDEN]; /* width hidden[nh-1-i] */
+    anc_mlp enc, dec;      /* encoder hidden layers and decoder, over params */
+    anc_mlp enc_g, dec_g;  /* the same layers over grads */
+    /* Workspace, each [max_batch][width of layer i's output]: */
+    float *enc_pre[ANC_MLP_MAX_LAYERS], *enc_post[ANC_MLP_MAX_LAYERS];
+    /* the decoder's last layer is linear: its pre and post are both f */
+    float *dec_pre[ANC_MLP_MAX_LAYERS], *dec_post[ANC_MLP_MAX_LAYERS];
     float *mu, *lv, *sd, *z;  /* width L */
     float *f;                 /* width D: decoder mean */
     float *d1, *d2, *d3;      /* width max_width: backward scratch */
@@ -49,8 +52,10 @@ anc_status anc_vae_create(anc_vae **out, const anc_vae_config *cfg, int max_batc
         return anc_error_set(err, ANC_E_NOMEM, "out of memory for the VAE");
     v->cfg = *cfg;
     v->max_batch = max_batch;
-    anc_vae_layout(cfg, NULL, &v->n_params);
-    v->block = calloc(4 * v->n_params, sizeof *v->block);
+    size_t n_params;
+    anc_vae_layout(cfg, NULL, &n_params);
+    v->n_params = n_params;
+    v->block = calloc(4 * n_params, sizeof *v->block);
 
     const int nh = cfg->n_hidden, L = cfg->n_latent, D = cfg->n_input, W = max_width(cfg);
     size_t per_row = 0;
@@ -60,19 +65,24 @@ anc_status anc_vae_create(anc_vae **out, const anc_vae_config *cfg, int max_batc
     v->work = calloc(per_row * (size_t)max_batch, sizeof *v->work);
     if (!v->block || !v->work) {
         anc_vae_free(v);
-        return anc_error_set(err, ANC_E_NOMEM, "out of memory for %zu VAE parameters",
-                             v->n_params);
+        return anc_error_set(err, ANC_E_NOMEM,
+                             "out of memory for %zu VAE parameters and a workspace of %zu floats",
+                             n_params, per_row * (size_t)max_batch);
     }
     anc_vae_point(cfg, v->block, &v->p);
-    anc_vae_point(cfg, v->block + v->n_params, &v->g);
+    anc_vae_point(cfg, v->block + n_params, &v->g);
+    anc_vae_encoder_trunk(cfg, &v->p, &v->enc);
+    anc_vae_encoder_trunk(cfg, &v->g, &v->enc_g);
+    anc_vae_decoder(cfg, &v->p, &v->dec);
+    anc_vae_decoder(cfg, &v->g, &v->dec_g);
 
     float *w = v->work;
 #define TAKE(ptr, width) (ptr = w, w += (size_t)(width) * (size_t)max_batch)
     for (int i = 0; i < nh; i++) {
-        TAKE(v->enc_pre[i], cfg->hidden[i]);
-        TAKE(v->enc_post[i], cfg->hidden[i]);
-        TAKE(v->dec_pre[i], cfg->hidden[nh - 1 - i]);
-        TAKE(v->dec_post[i], cfg->hidden[nh - 1 - i]);
+        TAKE(v->enc_pre[i], v->enc.layer[i].out);
+        TAKE(v->enc_post[i], v->enc.layer[i].out);
+        TAKE(v->dec_pre[i], v->dec.layer[i].out);
+        TAKE(v->dec_post[i], v->dec.layer[i].out);
     }
     TAKE(v->mu, L);
     TAKE(v->lv, L);
@@ -85,6 +95,7 @@ anc_status anc_vae_create(anc_vae **out, const anc_vae_config *cfg, int max_batc
     TAKE(v->d2, W);
     TAKE(v->d3, W);
 #undef TAKE
+    v->dec_pre[nh] = v->dec_post[nh] = v->f;
     *out = v;
     return ANC_OK;
 }
@@ -131,38 +142,27 @@ void anc_vae_init(anc_vae *vae, anc_rng *rng)
         vae->p.lv_b[l] = -2.0f;
 }
 
+/* Width the mu and logvar heads read: the encoder's last width, or D. */
+static int head_width(const anc_vae *v)
+{
+    return v->enc.n_layers ? v->enc.layer[v->enc.n_layers - 1].out : v->cfg.n_input;
+}
+
 /* x[B][D] -> mu, lv [B][L]; keeps every layer's pre- and post-activation. */
 static void encoder_forward(anc_vae *v, const float *x, int B)
 {
     const anc_vae_config *c = &v->cfg;
-    const float *h = x;
-    int in = c->n_input;
-    for (int i = 0; i < c->n_hidden; i++) {
-        int out = c->hidden[i];
-        anc_dense_forward(v->enc_pre[i], h, v->p.enc_w[i], v->p.enc_b[i], B, in, out);
-        anc_act_forward(c->act, v->enc_post[i], v->enc_pre[i], (size_t)B * out);
-        h = v->enc_post[i];
-        in = out;
-    }
-    anc_dense_forward(v->mu, h, v->p.mu_w, v->p.mu_b, B, in, c->n_latent);
-    anc_dense_forward(v->lv, h, v->p.lv_w, v->p.lv_b, B, in, c->n_latent);
+    const float *h =
+        anc_mlp_forward(&v->enc, anc_dense_kernel_batch, x, B, v->enc_pre, v->enc_post);
+    const int H = head_width(v);
+    anc_dense_forward(v->mu, h, v->p.mu_w, v->p.mu_b, B, H, c->n_latent);
+    anc_dense_forward(v->lv, h, v->p.lv_w, v->p.lv_b, B, H, c->n_latent);
 }
 
 /* z[B][L] -> f[B][D]; keeps every layer's pre- and post-activation. */
 static void decoder_forward(anc_vae *v, const float *z, int B)
 {
-    const anc_vae_config *c = &v->cfg;
-    const int nh = c->n_hidden;
-    const float *g = z;
-    int in = c->n_latent;
-    for (int i = 0; i < nh; i++) {
-        int out = c->hidden[nh - 1 - i];
-        anc_dense_forward(v->dec_pre[i], g, v->p.dec_w[i], v->p.dec_b[i], B, in, out);
-        anc_act_forward(c->act, v->dec_post[i], v->dec_pre[i], (size_t)B * out);
-        g = v->dec_post[i];
-        in = out;
-    }
-    anc_dense_forward(v->f, g, v->p.out_w, v->p.out_b, B, in, c->n_input);
+    anc_mlp_forward(&v->dec, anc_dense_kernel_batch, z, B, v->dec_pre, v->dec_post);
 }
 
 anc_status anc_vae_loss_batch(anc_vae *v, const float *x, const float *eps, int B, float beta,
@@ -211,20 +211,18 @@ anc_status anc_vae_loss_batch(anc_vae *v, const float *x, const float *eps, int 
     v->g.log_sigma[0] += (float)(((double)B * D - sq * inv_var) / B);
 
     /* Decoder, from the output layer back to z; dcur = d/d(layer output),
-     * ping-ponging between d1 and d2. */
-    float *dcur = v->d1, *dnext = v->d2;
-    anc_dense_backward(dcur, v->g.out_w, v->g.out_b, df, nh ? v->dec_post[nh - 1] : v->z,
-                       v->p.out_w, B, nh ? c->hidden[0] : L, D);
-    for (int i = nh - 1; i >= 0; i--) {
-        int out = c->hidden[nh - 1 - i];
-        int in = i ? c->hidden[nh - i] : L;
+     * then d/d(layer input), ping-ponging between d1 and d2. The output layer is
+     * linear, so df itself is never written. */
+    float *dcur = df, *dnext = v->d1;
+    for (int i = v->dec.n_layers - 1; i >= 0; i--) {
+        const anc_dense_layer *l = &v->dec.layer[i], *lg = &v->dec_g.layer[i];
         const float *gin = i ? v->dec_post[i - 1] : v->z;
-        anc_act_backward(c->act, dcur, dcur, v->dec_pre[i], v->dec_post[i], (size_t)B * out);
-        anc_dense_backward(dnext, v->g.dec_w[i], v->g.dec_b[i], dcur, gin, v->p.dec_w[i], B, in,
-                           out);
-        float *t = dcur;
+        if (l->act != ANC_ACT_LINEAR)
+            anc_act_backward(l->act, dcur, dcur, v->dec_pre[i], v->dec_post[i],
+                             (size_t)B * l->out);
+        anc_dense_backward(dnext, lg->W, lg->b, dcur, gin, l->W, B, l->in, l->out);
         dcur = dnext;
-        dnext = t;
+        dnext = dnext == v->d1 ? v->d2 : v->d1;
     }
     /* dcur = d/dz [B][L]. Through z = mu + sd * eps and the KL term:
      * d/dmu = dz + beta mu / B;  d/dlv = dz eps sd / 2 + beta (exp(lv) - 1) / (2B). */
@@ -236,19 +234,18 @@ anc_status anc_vae_loss_batch(anc_vae *v, const float *x, const float *eps, int 
 
     /* Encoder heads, then the hidden layers back to x. */
     const float *hin = nh ? v->enc_post[nh - 1] : x;
-    const int H = nh ? c->hidden[nh - 1] : D;
+    const int H = head_width(v);
     float *dh = v->d1, *dh2 = v->d2;
     anc_dense_backward(dh, v->g.mu_w, v->g.mu_b, v->dmu, hin, v->p.mu_w, B, H, L);
     anc_dense_backward(dh2, v->g.lv_w, v->g.lv_b, v->dlv, hin, v->p.lv_w, B, H, L);
     for (size_t i = 0; i < (size_t)B * H; i++)
         dh[i] += dh2[i];
     for (int i = nh - 1; i >= 0; i--) {
-        int outw = c->hidden[i];
-        int in = i ? c->hidden[i - 1] : D;
+        const anc_dense_layer *l = &v->enc.layer[i], *lg = &v->enc_g.layer[i];
         const float *xin = i ? v->enc_post[i - 1] : x;
-        anc_act_backward(c->act, dh, dh, v->enc_pre[i], v->enc_post[i], (size_t)B * outw);
+        anc_act_backward(l->act, dh, dh, v->enc_pre[i], v->enc_post[i], (size_t)B * l->out);
         float *din = (i == 0 && !dx) ? NULL : dh2;
-        anc_dense_backward(din, v->g.enc_w[i], v->g.enc_b[i], dh, xin, v->p.enc_w[i], B, in, outw);
+        anc_dense_backward(din, lg->W, lg->b, dh, xin, l->W, B, l->in, l->out);
         float *t = dh;
         dh = dh2;
         dh2 = t;
@@ -293,7 +290,7 @@ static void permute_cols(float *a, int rows, int cols, const int *perm, float *t
 anc_status anc_vae_permute_latents(anc_vae *v, const int *perm, anc_error *err)
 {
     const anc_vae_config *c = &v->cfg;
-    const int L = c->n_latent, nh = c->n_hidden;
+    const int L = c->n_latent;
     int seen[ANC_MAX_LATENT] = {0};
     for (int j = 0; j < L; j++) {
         if (perm[j] < 0 || perm[j] >= L || seen[perm[j]])
@@ -301,8 +298,8 @@ anc_status anc_vae_permute_latents(anc_vae *v, const int *perm, anc_error *err)
                                  L - 1);
         seen[perm[j]] = 1;
     }
-    const int H = nh ? c->hidden[nh - 1] : c->n_input;
-    const int drows = nh ? c->hidden[nh - 1] : c->n_input;
+    /* the decoder's first layer reads z: its columns follow the latents */
+    const int H = head_width(v), drows = v->dec.layer[0].out;
     size_t biggest = (size_t)L * H > (size_t)drows * L ? (size_t)L * H : (size_t)drows * L;
     float *tmp = malloc(biggest * sizeof *tmp);
     if (!tmp)
@@ -314,7 +311,9 @@ anc_status anc_vae_permute_latents(anc_vae *v, const int *perm, anc_error *err)
         permute_rows(t.mu_b, L, 1, perm, tmp);
         permute_rows(t.lv_w, L, H, perm, tmp);
         permute_rows(t.lv_b, L, 1, perm, tmp);
-        permute_cols(nh ? t.dec_w[0] : t.out_w, drows, L, perm, tmp);
+        anc_mlp layers;
+        anc_vae_decoder(c, &t, &layers);
+        permute_cols(layers.layer[0].W, drows, L, perm, tmp);
     }
     free(tmp);
     return ANC_OK;

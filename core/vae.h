@@ -8,10 +8,10 @@
  *   rec  = 0.5 * sum_d (x_d - f_d)^2 / sigma^2 + D * log sigma + 0.5 * D * log(2 pi)
  *   kl   = 0.5 * sum_l (mu_l^2 + exp(lv_l) - lv_l - 1)
  *   loss = rec + beta * kl   (= -ELBO at beta = 1), averaged over the batch.
- * sigma = exp(log_sigma) is one learned scalar shared by all bins. Encoder hidden
- * widths are hidden[0..n_hidden-1] in order; the decoder uses them reversed, so
- * with hidden = {512, 256}: enc D->512->256->(L, L), dec L->256->512->D. Every
- * hidden layer is followed by the activation; the heads and the output are linear.
+ * sigma = exp(log_sigma) is one learned scalar shared by all bins. Layer widths,
+ * the tensor layout and the layer lists are in vae_layout.h; the forward passes
+ * here are anc_mlp_forward() (nn.h) over those lists, the same walk the
+ * real-time engine runs, with the sgemm kernel instead of the vector one.
  *
  * Parameters, gradients and the two Adam moments are four blocks of the same
  * size; anc_vae_point() lays named pointers over any of them (llm.c style). */
@@ -23,50 +23,7 @@
 #include "nn.h"
 #include "rng.h"
 #include "status.h"
-
-#define ANC_MAX_HIDDEN 8
-#define ANC_MAX_LATENT 64
-#define ANC_MAX_WIDTH 8192
-#define ANC_TENSOR_NAME_MAX 32
-
-typedef struct anc_vae_config {
-    int n_input;                 /* D: feature bins, 1 .. ANC_MAX_WIDTH + 1 */
-    int n_latent;                /* L: 1 .. ANC_MAX_LATENT */
-    int n_hidden;                /* 0 .. ANC_MAX_HIDDEN */
-    int hidden[ANC_MAX_HIDDEN];  /* encoder widths in order, each 1 .. ANC_MAX_WIDTH */
-    anc_activation act;
-} anc_vae_config;
-
-/* Named pointers into one block. Shapes in comments; e(i) = hidden[i],
- * in(i) = i ? hidden[i-1] : D, H = hidden[n_hidden-1] (or D with no hidden layer),
- * decoder layer i maps din(i) = i ? hidden[n_hidden-i] : L to hidden[n_hidden-1-i]. */
-typedef struct anc_vae_tensors {
-    float *enc_w[ANC_MAX_HIDDEN]; /* [e(i)][in(i)]  names "enc.<i>.w" */
-    float *enc_b[ANC_MAX_HIDDEN]; /* [e(i)]         "enc.<i>.b" */
-    float *mu_w, *mu_b;           /* [L][H], [L]    "mu.w", "mu.b" */
-    float *lv_w, *lv_b;           /* [L][H], [L]    "logvar.w", "logvar.b" */
-    float *dec_w[ANC_MAX_HIDDEN]; /* [hidden[n_hidden-1-i]][din(i)]  "dec.<i>.w" */
-    float *dec_b[ANC_MAX_HIDDEN]; /* [hidden[n_hidden-1-i]]          "dec.<i>.b" */
-    float *out_w, *out_b;         /* [D][hidden[0]] (or [D][L]), [D]  "out.w", "out.b" */
-    float *log_sigma;             /* [1]            "log_sigma" */
-} anc_vae_tensors;
-
-typedef struct anc_tensor_info {
-    char name[ANC_TENSOR_NAME_MAX];
-    size_t offset;  /* in floats from the start of the block */
-    int rows, cols; /* a vector has rows = n, cols = 1 */
-} anc_tensor_info;
-
-#define ANC_VAE_MAX_TENSORS (4 * ANC_MAX_HIDDEN + 7)
-
-/* Checks a configuration; ANC_E_INVALID with the reason if it is out of range. */
-anc_status anc_vae_config_check(const anc_vae_config *cfg, anc_error *err);
-/* Fills infos (may be NULL; else room for ANC_VAE_MAX_TENSORS) in block order,
- * sets *total to the block size in floats, and returns the tensor count. cfg must
- * pass anc_vae_config_check(). */
-int anc_vae_layout(const anc_vae_config *cfg, anc_tensor_info *infos, size_t *total);
-/* Lays the named pointers of t over block. */
-void anc_vae_point(const anc_vae_config *cfg, float *block, anc_vae_tensors *t);
+#include "vae_layout.h"
 
 typedef struct anc_vae anc_vae;
 

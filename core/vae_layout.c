@@ -1,10 +1,12 @@
-/* vae_layout.c — the VAE's configuration check and parameter layout: which named
- * tensor sits where in the flat parameter block. No BLAS, so the real-time side
- * (model loader, engine) can use it. */
+/* vae_layout.c — the VAE's configuration check, its parameter layout (which
+ * tensor sits where in the flat parameter block, and which pointer it fills) and
+ * the decoder and encoder layer lists. No BLAS, so the real-time side (model
+ * loader, engine) can use it. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "vae.h"
+#include "vae_layout.h"
 
 anc_status anc_vae_config_check(const anc_vae_config *cfg, anc_error *err)
 {
@@ -28,53 +30,88 @@ anc_status anc_vae_config_check(const anc_vae_config *cfg, anc_error *err)
     return ANC_OK;
 }
 
-static void add(anc_tensor_info *infos, int *count, size_t *off, const char *name, int rows,
-                int cols)
+/* The one place that decides layer widths. Encoder hidden layer i (0 .. nh-1):
+ * in(i) -> hidden[i]. Decoder layer i (0 .. nh): the hidden widths reversed,
+ * starting from L and ending at D. */
+static void encoder_shape(const anc_vae_config *c, int i, int *in, int *out)
 {
-    if (infos) {
-        anc_tensor_info *t = &infos[*count];
-        snprintf(t->name, sizeof t->name, "%s", name);
-        t->offset = *off;
+    *in = i ? c->hidden[i - 1] : c->n_input;
+    *out = c->hidden[i];
+}
+
+static void decoder_shape(const anc_vae_config *c, int i, int *in, int *out)
+{
+    const int nh = c->n_hidden;
+    *in = i ? c->hidden[nh - i] : c->n_latent;
+    *out = i < nh ? c->hidden[nh - 1 - i] : c->n_input;
+}
+
+/* Width the mu and logvar heads read. */
+static int head_input(const anc_vae_config *c)
+{
+    return c->n_hidden ? c->hidden[c->n_hidden - 1] : c->n_input;
+}
+
+typedef struct builder {
+    anc_tensor_info *infos; /* NULL: count only */
+    int count;
+    size_t off;
+} builder;
+
+static void add(builder *b, size_t slot, int ndim, int decoder, int rows, int cols,
+                const char *stem, const char *suffix)
+{
+    if (b->infos) {
+        anc_tensor_info *t = &b->infos[b->count];
+        /* at most "logvar.w" or "enc.7.w": never truncated */
+        if (snprintf(t->name, sizeof t->name, "%s%s", stem, suffix) >= (int)sizeof t->name)
+            t->name[0] = '\0';
+        t->offset = b->off;
         t->rows = rows;
         t->cols = cols;
+        t->ndim = ndim;
+        t->decoder = decoder;
+        t->slot = slot;
     }
-    (*count)++;
-    *off += (size_t)rows * (size_t)cols;
+    b->count++;
+    b->off += (size_t)rows * (size_t)cols;
+}
+
+#define SLOT(field) offsetof(anc_vae_tensors, field)
+#define SLOT_I(array, i) (offsetof(anc_vae_tensors, array) + (size_t)(i) * sizeof(float *))
+
+/* A dense layer's weight "<stem>.w" [out][in] and bias "<stem>.b" [out]. */
+static void add_dense(builder *b, size_t w_slot, size_t b_slot, int decoder, int in, int out,
+                      const char *stem)
+{
+    add(b, w_slot, 2, decoder, out, in, stem, ".w");
+    add(b, b_slot, 1, decoder, out, 1, stem, ".b");
 }
 
 int anc_vae_layout(const anc_vae_config *cfg, anc_tensor_info *infos, size_t *total)
 {
-    const int D = cfg->n_input, L = cfg->n_latent, nh = cfg->n_hidden;
-    const int H = nh ? cfg->hidden[nh - 1] : D;
-    char name[ANC_TENSOR_NAME_MAX];
-    int count = 0;
-    size_t off = 0;
-
+    const int L = cfg->n_latent, nh = cfg->n_hidden, H = head_input(cfg);
+    builder b = {.infos = infos};
+    char stem[ANC_TENSOR_NAME_MAX];
+    int in, out;
     for (int i = 0; i < nh; i++) {
-        int in = i ? cfg->hidden[i - 1] : D;
-        snprintf(name, sizeof name, "enc.%d.w", i);
-        add(infos, &count, &off, name, cfg->hidden[i], in);
-        snprintf(name, sizeof name, "enc.%d.b", i);
-        add(infos, &count, &off, name, cfg->hidden[i], 1);
+        encoder_shape(cfg, i, &in, &out);
+        snprintf(stem, sizeof stem, "enc.%d", i);
+        add_dense(&b, SLOT_I(enc_w, i), SLOT_I(enc_b, i), 0, in, out, stem);
     }
-    add(infos, &count, &off, "mu.w", L, H);
-    add(infos, &count, &off, "mu.b", L, 1);
-    add(infos, &count, &off, "logvar.w", L, H);
-    add(infos, &count, &off, "logvar.b", L, 1);
+    add_dense(&b, SLOT(mu_w), SLOT(mu_b), 0, H, L, "mu");
+    add_dense(&b, SLOT(lv_w), SLOT(lv_b), 0, H, L, "logvar");
     for (int i = 0; i < nh; i++) {
-        int in = i ? cfg->hidden[nh - i] : L;
-        int out = cfg->hidden[nh - 1 - i];
-        snprintf(name, sizeof name, "dec.%d.w", i);
-        add(infos, &count, &off, name, out, in);
-        snprintf(name, sizeof name, "dec.%d.b", i);
-        add(infos, &count, &off, name, out, 1);
+        decoder_shape(cfg, i, &in, &out);
+        snprintf(stem, sizeof stem, "dec.%d", i);
+        add_dense(&b, SLOT_I(dec_w, i), SLOT_I(dec_b, i), 1, in, out, stem);
     }
-    add(infos, &count, &off, "out.w", D, nh ? cfg->hidden[0] : L);
-    add(infos, &count, &off, "out.b", D, 1);
-    add(infos, &count, &off, "log_sigma", 1, 1);
+    decoder_shape(cfg, nh, &in, &out);
+    add_dense(&b, SLOT(out_w), SLOT(out_b), 1, in, out, "out");
+    add(&b, SLOT(log_sigma), 1, 1, 1, 1, "log_sigma", "");
     if (total)
-        *total = off;
-    return count;
+        *total = b.off;
+    return b.count;
 }
 
 void anc_vae_point(const anc_vae_config *cfg, float *block, anc_vae_tensors *t)
@@ -83,20 +120,39 @@ void anc_vae_point(const anc_vae_config *cfg, float *block, anc_vae_tensors *t)
     int n = anc_vae_layout(cfg, infos, NULL);
     memset(t, 0, sizeof *t);
     for (int i = 0; i < n; i++) {
-        float *p = block + infos[i].offset;
-        const char *nm = infos[i].name;
-        int layer;
-        char kind;
-        if (sscanf(nm, "enc.%d.%c", &layer, &kind) == 2)
-            *(kind == 'w' ? &t->enc_w[layer] : &t->enc_b[layer]) = p;
-        else if (sscanf(nm, "dec.%d.%c", &layer, &kind) == 2)
-            *(kind == 'w' ? &t->dec_w[layer] : &t->dec_b[layer]) = p;
-        else if (!strcmp(nm, "mu.w")) t->mu_w = p;
-        else if (!strcmp(nm, "mu.b")) t->mu_b = p;
-        else if (!strcmp(nm, "logvar.w")) t->lv_w = p;
-        else if (!strcmp(nm, "logvar.b")) t->lv_b = p;
-        else if (!strcmp(nm, "out.w")) t->out_w = p;
-        else if (!strcmp(nm, "out.b")) t->out_b = p;
-        else if (!strcmp(nm, "log_sigma")) t->log_sigma = p;
+        float **slot = (float **)(void *)((char *)t + infos[i].slot);
+        *slot = block + infos[i].offset;
     }
+}
+
+_Static_assert(ANC_MLP_MAX_LAYERS >= ANC_MAX_HIDDEN + 1, "anc_mlp holds the whole decoder");
+
+static void set_layer(anc_dense_layer *l, int in, int out, anc_activation act, float *W, float *b)
+{
+    *l = (anc_dense_layer){.in = in, .out = out, .act = act, .W = W, .b = b};
+}
+
+void anc_vae_decoder(const anc_vae_config *cfg, const anc_vae_tensors *t, anc_mlp *dec)
+{
+    const int nh = cfg->n_hidden;
+    int in, out;
+    memset(dec, 0, sizeof *dec);
+    for (int i = 0; i < nh; i++) {
+        decoder_shape(cfg, i, &in, &out);
+        set_layer(&dec->layer[i], in, out, cfg->act, t->dec_w[i], t->dec_b[i]);
+    }
+    decoder_shape(cfg, nh, &in, &out);
+    set_layer(&dec->layer[nh], in, out, ANC_ACT_LINEAR, t->out_w, t->out_b);
+    dec->n_layers = nh + 1;
+}
+
+void anc_vae_encoder_trunk(const anc_vae_config *cfg, const anc_vae_tensors *t, anc_mlp *enc)
+{
+    int in, out;
+    memset(enc, 0, sizeof *enc);
+    for (int i = 0; i < cfg->n_hidden; i++) {
+        encoder_shape(cfg, i, &in, &out);
+        set_layer(&enc->layer[i], in, out, cfg->act, t->enc_w[i], t->enc_b[i]);
+    }
+    enc->n_layers = cfg->n_hidden;
 }
