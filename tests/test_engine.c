@@ -4,8 +4,11 @@
  *     sizes with a large prime factor allocate inside fftwf_execute());
  *  2. models of several rates and FFT sizes, some of them not 7-smooth, at
  *     host rates from 8 to 192 kHz including odd ones: the engine's FFT is
- *     7-smooth, and processing makes no heap call and gives finite, bounded,
- *     never denormal output.
+ *     7-smooth, and processing makes no heap call and gives finite, never
+ *     denormal, audible output that stays below the output guard (so the guard
+ *     hides nothing there);
+ *  3. the output guard: a model decoding every bin at the dB ceiling drives the
+ *     signal far past 4, and the output stops at exactly +-4.
  * Heap calls are counted by alloc_count.c, linked into this executable. */
 #include <float.h>
 #include <math.h>
@@ -94,6 +97,8 @@ static void test_models_and_rates(void)
     enum { BLOCK = 100 };
     static float out[BLOCK];
     int engines = 0, refused = 0;
+    const int failures_before = check_failures;
+    double peak_all = 0.0, rms_min = INFINITY;
     for (size_t mi = 0; mi < sizeof models / sizeof *models; mi++) {
         anc_model *m = make_model(models[mi][0], models[mi][1]);
         for (size_t ri = 0; ri < sizeof rates / sizeof *rates; ri++) {
@@ -120,25 +125,77 @@ static void test_models_and_rates(void)
                        models[mi][0], models[mi][1], rates[ri], fft);
             const long frames = (long)(0.3 * rates[ri]);
             long bad = 0;
+            double peak = 0.0, energy = 0.0;
             const unsigned long before = anc_alloc_count();
             for (long done = 0; done < frames; done += BLOCK) {
                 anc_alloc_watch(1);
                 anc_engine_process(e, out, BLOCK);
                 anc_alloc_watch(0);
-                for (int i = 0; i < BLOCK; i++)
-                    bad += !isfinite(out[i]) || fabsf(out[i]) > 4.0f ||
-                           (out[i] != 0.0f && fabsf(out[i]) < FLT_MIN);
+                for (int i = 0; i < BLOCK; i++) {
+                    bad += !isfinite(out[i]) || (out[i] != 0.0f && fabsf(out[i]) < FLT_MIN);
+                    peak = fmax(peak, fabs((double)out[i]));
+                    energy += (double)out[i] * out[i];
+                }
             }
             const unsigned long calls = anc_alloc_count() - before;
-            check_true(calls == 0 && bad == 0,
-                       "model %u Hz / FFT %u at %.0f Hz (host FFT %d): %lu heap calls, %ld bad "
-                       "samples", models[mi][0], models[mi][1], rates[ri], fft, calls, bad);
+            const double rms = sqrt(energy / (double)frames);
+            check_true(calls == 0 && bad == 0 && peak < 4.0 && rms > 1e-4,
+                       "model %u Hz / FFT %u at %.0f Hz (host FFT %d): %lu heap calls, %ld "
+                       "non-finite or denormal samples, peak %.3g (want < 4, unclamped), rms %.3g "
+                       "(want > 1e-4)",
+                       models[mi][0], models[mi][1], rates[ri], fft, calls, bad, peak, rms);
+            peak_all = fmax(peak_all, peak);
+            rms_min = fmin(rms_min, rms);
             anc_engine_free(e);
         }
         anc_model_free(m);
     }
-    printf("ok engines: %d model/rate pairs processed (%d refused: FFT outside %d..%d)\n",
-           engines, refused, ANC_STFT_MIN_FFT, ANC_STFT_MAX_FFT);
+    check_true(engines >= 60, "only %d model/rate pairs ran", engines);
+    printf("%s engines: %d model/rate pairs processed (%d refused: FFT outside %d..%d), "
+           "peak %.3f, lowest rms %.3g\n",
+           check_failures == failures_before ? "ok" : "FAIL", engines, refused, ANC_STFT_MIN_FFT,
+           ANC_STFT_MAX_FFT, peak_all, rms_min);
+}
+
+/* Every bin decoded at the engine's ceiling (12 dBFS, magnitude 4) sums to a
+ * signal far beyond 4: the guard must hold it at exactly +-4, finite. */
+static void test_output_guard(void)
+{
+    static const int hidden[] = {8};
+    anc_error err;
+    anc_model *m = synth_model(48000, 1024, 2, hidden, 1, ANC_ACT_TANH, &err);
+    if (!check_true(m != NULL, "anc_model_create: %s", err.message))
+        return;
+    float *mean = anc_model_feature_mean(m), *std = anc_model_feature_std(m);
+    for (int k = 0; k < 513; k++) {
+        mean[k] = 30.0f; /* above the ceiling, whatever the decoder adds */
+        std[k] = 0.01f;
+    }
+    const double rates[] = {48000, 44100};
+    for (int r = 0; r < 2; r++) {
+        anc_engine *e = NULL;
+        if (!check_true(anc_engine_create(&e, m, rates[r], 3, &err) == ANC_OK, "engine: %s",
+                        err.message))
+            continue;
+        enum { N = 24000 };
+        static float out[N];
+        anc_engine_process(e, out, N);
+        long at_limit = 0, beyond = 0, bad = 0;
+        for (int i = 0; i < N; i++) {
+            bad += !isfinite(out[i]);
+            beyond += fabsf(out[i]) > 4.0f;
+            at_limit += fabsf(out[i]) == 4.0f;
+        }
+        const int ok = check_true(bad == 0 && beyond == 0 && at_limit > 0,
+                                  "output guard at %.0f Hz: %ld non-finite, %ld beyond 4, %ld of %d "
+                                  "samples at the limit (want some)",
+                                  rates[r], bad, beyond, at_limit, N);
+        if (ok)
+            printf("ok output guard at %.0f Hz: %ld of %d samples held at +-4, none beyond\n",
+                   rates[r], at_limit, N);
+        anc_engine_free(e);
+    }
+    anc_model_free(m);
 }
 
 int main(void)
@@ -148,5 +205,6 @@ int main(void)
         return check_exit();
     test_fft_sizes();
     test_models_and_rates();
+    test_output_guard();
     return check_exit();
 }
