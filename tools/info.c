@@ -52,18 +52,15 @@ static void file_facts(const char *path, uint32_t *version, uint32_t *header_byt
     *size = (long long)sb.st_size;
 }
 
-/* Parameters in tensors whose names start with one of the prefixes. */
-static size_t count_params(const anc_vae_config *cfg, const char *const *prefixes, int n_prefixes)
+/* Parameters of the tensors the decoder (the plugin) loads. */
+static size_t decoder_params(const anc_vae_config *cfg)
 {
     anc_tensor_info infos[ANC_VAE_MAX_TENSORS];
-    size_t total, n = 0;
-    int count = anc_vae_layout(cfg, infos, &total);
+    size_t n = 0;
+    int count = anc_vae_layout(cfg, infos, NULL);
     for (int i = 0; i < count; i++)
-        for (int p = 0; p < n_prefixes; p++)
-            if (!strncmp(infos[i].name, prefixes[p], strlen(prefixes[p]))) {
-                n += (size_t)infos[i].rows * (size_t)infos[i].cols;
-                break;
-            }
+        if (infos[i].decoder)
+            n += (size_t)infos[i].rows * (size_t)infos[i].cols;
     return n;
 }
 
@@ -120,8 +117,7 @@ int main(int argc, char **argv)
     printf("\nactivation: %s\n", anc_activation_name(a->act));
     printf("parameters: %zu\n", anc_model_num_params(m));
     /* What the plugin loads: the decoder layers, the output layer and sigma. */
-    static const char *const dec[] = {"dec.", "out.", "log_sigma"};
-    printf("decoder_parameters: %zu\n", count_params(a, dec, 3));
+    printf("decoder_parameters: %zu\n", decoder_params(a));
 
     /* sigma is in normalised feature units (one per-bin deviation); times the mean
      * deviation it reads roughly as dB of spectral level. */
