@@ -1,4 +1,4 @@
-/* vae.h — the variational autoencoder: parameter layout, loss (-ELBO), full
+/* vae.h — the variational autoencoder training object: loss (-ELBO), full
  * backward pass, and batched encode/decode for training and evaluation.
  *
  * Model (Prince, Understanding Deep Learning, ch. 17), per frame x in R^D:

@@ -23,6 +23,11 @@
 #include "stft.h"
 #include "synth_model.h"
 
+/* The real-time side's headers stay independent of the training object. */
+#ifdef ANC_VAE_H
+#error "engine.h or model.h includes vae.h, the training object"
+#endif
+
 static int smooth(int n)
 {
     static const int p[] = {2, 3, 5, 7};
