@@ -13,6 +13,10 @@
 set -eu
 cd "$(dirname "$0")/.."
 build=${1:-build}
+# OpenBLAS picks its kernels by CPU, and its SkylakeX sgemm rounds differently from
+# its Haswell one: the committed model was made with the Haswell kernels, which run
+# on every x86-64 CPU with AVX2, so ask for them to get the same bytes anywhere.
+export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
 d=$(mktemp -d "${TMPDIR:-/tmp}/anc-default.XXXXXX")
 trap 'rm -rf "$d"' EXIT
 

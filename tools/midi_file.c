@@ -128,13 +128,21 @@ static size_t track_framing(const uint8_t *t, size_t n)
 static anc_status framing(const uint8_t *p, size_t n, const char *name, anc_error *err)
 {
     const uint32_t hlen = be32(p + 4);
-    if (hlen < 6 || hlen > n - 8)
-        return anc_error_set(err, ANC_E_FORMAT, "%s: MIDI header of %u bytes", name, hlen);
+    if (hlen != 6)
+        return anc_error_set(err, ANC_E_FORMAT, "%s: MIDI header of %u bytes (6 expected)", name,
+                             hlen);
     const unsigned format = (unsigned)p[8] << 8 | p[9], tracks = (unsigned)p[10] << 8 | p[11];
     const unsigned division = (unsigned)p[12] << 8 | p[13];
     if (format > 2 || tracks == 0 || division == 0)
         return anc_error_set(err, ANC_E_FORMAT, "%s: MIDI header says format %u, %u tracks, "
                              "division %u", name, format, tracks, division);
+    /* libsmf refuses these two (and leaks on the way out): say so first. */
+    if (format == 2)
+        return anc_error_set(err, ANC_E_FORMAT, "%s: format 2 (independent sequences) is not "
+                             "supported; save it as format 0 or 1", name);
+    if (division & 0x8000)
+        return anc_error_set(err, ANC_E_FORMAT, "%s: SMPTE time division is not supported; save "
+                             "it with ticks per quarter note", name);
     size_t off = 8 + hlen;
     unsigned found = 0;
     while (found < tracks) {
