@@ -120,6 +120,10 @@ static void parse(int argc, char **argv, options *o, int *first_input)
             else
                 o->n_hidden = anc_cli_int_list("--hidden", optarg, o->hidden, ANC_MAX_HIDDEN, 1,
                                                ANC_MAX_WIDTH);
+            /* Widths past the last layer are 0, as the model file stores them: none of
+             * the default's may linger behind a shorter list. */
+            for (int i = o->n_hidden; i < ANC_MAX_HIDDEN; i++)
+                o->hidden[i] = 0;
             break;
         case O_ACT:
             o->act = anc_activation_from_name(optarg);
@@ -407,8 +411,9 @@ static void read_checkpoint(const options *o, anc_vae *vae, const anc_dataset *d
     const anc_vae_config *c = anc_vae_get_config(vae);
     int same = h->sample_rate == (uint32_t)o->rate && h->n_fft == (uint32_t)o->fft &&
                h->hop == (uint32_t)o->hop && h->arch.n_latent == c->n_latent &&
-               h->arch.n_hidden == c->n_hidden && h->arch.act == c->act &&
-               !memcmp(h->arch.hidden, c->hidden, sizeof c->hidden) && h->seed == o->seed;
+               h->arch.n_hidden == c->n_hidden && h->arch.act == c->act && h->seed == o->seed;
+    for (int i = 0; same && i < c->n_hidden; i++) /* the file keeps only the used widths */
+        same = h->arch.hidden[i] == c->hidden[i];
     size_t np = anc_vae_num_params(vae), n;
     const float *am = anc_model_get_extra(m, "train.adam_m", ANC_DTYPE_F32, &n);
     const float *av = n == np ? anc_model_get_extra(m, "train.adam_v", ANC_DTYPE_F32, &n) : NULL;
