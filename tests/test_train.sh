@@ -6,7 +6,10 @@
 #  3. a run interrupted after some batches and resumed ends with the same bytes
 #     as an uninterrupted one;
 #  4. no usable audio, or an output that cannot be written, exits 2 with one line
-#     and before any training.
+#     and before any training;
+#  7. --threads defaults to the cores the process may use (nproc; 1 under
+#     taskset -c 0), the summary says how many ran, and the default run equals an
+#     explicit --threads of that count byte for byte.
 # usage: test_train.sh ANCESTRAL-TRAIN ANCESTRAL-MAKE-CORPUS
 set -eu
 train=$1
@@ -77,3 +80,22 @@ $train $common --val 0 -o "$d/noval.vae" "$d/wav" >"$d/noval.txt"
 grep -q "^val_lsd_db: nan$" "$d/noval.txt" || fail "--val 0 should report val_lsd_db: nan"
 grep -q "^frames_per_second: [1-9]" "$d/noval.txt" || fail "--val 0 lost the summary"
 echo "ok --val 0 trains on every file and says validation was not measured"
+
+# 7. threads: the default is the cores this process may use, and the summary says so
+cores=$(nproc)
+ran=$(sed -n 's/^threads: //p' "$d/a.txt")
+[ "$ran" = "$cores" ] || fail "default --threads ran $ran threads, want nproc = $cores"
+$train $common --threads "$cores" -o "$d/explicit.vae" "$d/wav" >"$d/explicit.txt"
+grep -q "^threads: $cores$" "$d/explicit.txt" || fail "--threads $cores: summary says otherwise"
+cmp "$d/a.vae" "$d/explicit.vae" || fail "default threads and --threads $cores differ"
+$train $common --threads 1 -o "$d/one.vae" "$d/wav" >"$d/one.txt"
+grep -q "^threads: 1$" "$d/one.txt" || fail "--threads 1: summary says $(grep threads "$d/one.txt")"
+msg="ok default threads = nproc = $cores, the same bytes as --threads $cores; --threads 1 reported"
+if command -v taskset >/dev/null 2>&1 && taskset -c 0 true 2>/dev/null; then
+  taskset -c 0 $train $common -o "$d/pinned.vae" "$d/wav" >"$d/pinned.txt"
+  grep -q "^threads: 1$" "$d/pinned.txt" ||
+    fail "under taskset -c 0: $(grep threads "$d/pinned.txt"), want 1"
+  cmp "$d/one.vae" "$d/pinned.vae" || fail "taskset -c 0 and --threads 1 differ"
+  msg="$msg; under taskset -c 0 the default is 1 thread, the same bytes as --threads 1"
+fi
+echo "$msg"

@@ -36,6 +36,11 @@ int anc_cli_int_list(const char *opt, const char *s, int *out, int max, long lo,
 /* Comma-separated floats ("0.5,-1,2"); returns the count (1..max) or dies. */
 int anc_cli_double_list(const char *opt, const char *s, double *out, int max, double lo, double hi);
 
+/* The cores this process may use (its CPU affinity), 1 .. ANC_CLI_MAX_THREADS:
+ * the default for --threads. */
+#define ANC_CLI_MAX_THREADS 256
+int anc_cli_cores(void);
+
 /* Whether stderr is a terminal (progress bars are drawn only then). */
 int anc_cli_is_tty(void);
 /* Draws "label [#####.....] 42% ETA 1:23 <extra>" over the current terminal line. */

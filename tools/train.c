@@ -64,7 +64,8 @@ static void usage(FILE *f)
             "  --warmup STEPS        steps over which the KL weight rises from 0 (default 2000)\n"
             "  --clip X              gradient norm limit (default 50)\n"
             "  --seed S              random seed (default 1)\n"
-            "  --threads T           cores to use (default 1)\n"
+            "  --threads T           cores to use (default: all this process may use,\n"
+            "                        here %d); the same seed and T give the same model\n"
             "  --rate HZ             model sample rate (default 44100)\n"
             "  --fft N               FFT size (default 2048: 46 ms at 44.1 kHz, so the\n"
             "                        harmonics of low notes are resolved)\n"
@@ -79,7 +80,7 @@ static void usage(FILE *f)
             "  --quiet               only the final summary\n"
             "  --dump-frames FILE    write the normalised training frames (for benchmarks:\n"
             "                        int32 frames, int32 bins, then float32 values, little-endian)\n"
-            "                        and exit\n");
+            "                        and exit\n", anc_cli_cores());
 }
 
 static void parse(int argc, char **argv, options *o, int *first_input)
@@ -104,7 +105,7 @@ static void parse(int argc, char **argv, options *o, int *first_input)
         {"presets-model", required_argument, 0, O_PMODEL},
         {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
     *o = (options){.latent = 8, .n_hidden = 2, .hidden = {512, 256}, .act = ANC_ACT_SILU,
-                   .epochs = 30, .batch = 256, .threads = 1, .rate = 44100, .fft = 2048,
+                   .epochs = 30, .batch = 256, .threads = anc_cli_cores(), .rate = 44100, .fft = 2048,
                    .hop = 512, .lr = 1e-3, .beta = 1.0, .val = 0.1, .clip = 50.0,
                    .warmup = 2000, .seed = 1, .stop_after = -1,
                    .fault_nan = -1};
@@ -138,7 +139,9 @@ static void parse(int argc, char **argv, options *o, int *first_input)
         case O_WARMUP: o->warmup = anc_cli_int("--warmup", optarg, 0, LONG_MAX); break;
         case O_CLIP: o->clip = anc_cli_double("--clip", optarg, 1e-6, 1e12); break;
         case O_SEED: o->seed = anc_cli_u64("--seed", optarg); break;
-        case O_THREADS: o->threads = (int)anc_cli_int("--threads", optarg, 1, 256); break;
+        case O_THREADS:
+            o->threads = (int)anc_cli_int("--threads", optarg, 1, ANC_CLI_MAX_THREADS);
+            break;
         case O_RATE: o->rate = (int)anc_cli_int("--rate", optarg, 8000, 384000); break;
         case O_FFT: o->fft = (int)anc_cli_int("--fft", optarg, ANC_STFT_MIN_FFT, ANC_MODEL_MAX_FFT); break;
         case O_HOP: o->hop = (int)anc_cli_int("--hop", optarg, 1, ANC_MODEL_MAX_FFT / 2); break;
@@ -629,6 +632,7 @@ int main(int argc, char **argv)
 
     /* 3. Model and optimiser. */
     openblas_set_num_threads(o.threads);
+    o.threads = openblas_get_num_threads(); /* what BLAS runs; it may have a lower limit */
     anc_vae_config cfg = {.n_input = ds->n_bins, .n_latent = o.latent, .n_hidden = o.n_hidden,
                           .act = (anc_activation)o.act};
     memcpy(cfg.hidden, o.hidden, sizeof cfg.hidden);
