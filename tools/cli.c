@@ -37,6 +37,18 @@ void anc_cli_warn(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+void anc_cli_warn_skipped(void *user, const char *path, const char *reason)
+{
+    (void)user;
+    anc_cli_warn("skipping %s: %s", path, reason);
+}
+
+void anc_cli_warn_used(void *user, const char *path, const char *reason)
+{
+    (void)user;
+    anc_cli_warn("%s: %s", path, reason);
+}
+
 long anc_cli_int(const char *opt, const char *s, long lo, long hi)
 {
     char *end;

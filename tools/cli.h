@@ -25,6 +25,12 @@ __attribute__((format(printf, 1, 2)))
 #endif
 void anc_cli_warn(const char *fmt, ...);
 
+/* Callbacks for the corpus reader (anc_audio_warn_fn in audio_in.h; user unused):
+ * "warning: skipping PATH: REASON" for a file not used, "warning: PATH: REASON"
+ * for one used in part (cut short). */
+void anc_cli_warn_skipped(void *user, const char *path, const char *reason);
+void anc_cli_warn_used(void *user, const char *path, const char *reason);
+
 /* Strict parsers for option values: the whole string must be a number in
  * [lo, hi]; otherwise they die with exit code 2 naming the option. */
 long anc_cli_int(const char *opt, const char *s, long lo, long hi);

@@ -108,12 +108,6 @@ static int parse(int argc, char **argv, options *o)
     return optind;
 }
 
-static void warn_file(void *user, const char *path, const char *reason)
-{
-    (void)user;
-    anc_cli_warn("skipping %s: %s", path, reason);
-}
-
 static void *xmalloc(size_t count, size_t size)
 {
     void *p = size && count > SIZE_MAX / size ? NULL
@@ -282,7 +276,8 @@ int main(int argc, char **argv)
     anc_audio_settings_default(&as);
     as.target_rate = (int)h->sample_rate;
     as.min_samples = h->n_fft; /* as the trainer: a clip shorter than one FFT is no sound */
-    as.warn = warn_file;
+    as.warn = anc_cli_warn_skipped;
+    as.warn_used = anc_cli_warn_used;
     anc_audio_corpus *corpus;
     if (anc_audio_load((const char *const *)argv + first, (size_t)(argc - first), &as, &corpus,
                        &err) != ANC_OK)

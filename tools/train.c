@@ -208,12 +208,6 @@ static void remove_stale_temporaries(const char *path)
     globfree(&g);
 }
 
-static void warn_file(void *user, const char *path, const char *reason)
-{
-    (void)user;
-    anc_cli_warn("skipping %s: %s", path, reason);
-}
-
 /* ---- training state and checkpoints -------------------------------------- */
 
 typedef struct state {
@@ -592,7 +586,8 @@ int main(int argc, char **argv)
     anc_audio_settings_default(&as);
     as.target_rate = o.rate;
     as.min_samples = (size_t)o.fft;
-    as.warn = warn_file;
+    as.warn = anc_cli_warn_skipped;
+    as.warn_used = anc_cli_warn_used;
     anc_audio_corpus *corpus;
     anc_error err;
     if (anc_audio_load((const char *const *)argv + first, (size_t)(argc - first), &as, &corpus,
