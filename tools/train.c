@@ -30,6 +30,7 @@
 #include "feature.h"
 #include "metrics.h"
 #include "model.h"
+#include "model_vae.h"
 #include "pca.h"
 #include "presets.h"
 #include "rng.h"
@@ -360,13 +361,7 @@ static eval_result evaluate(anc_vae *vae, const anc_dataset *ds, const size_t *i
             rec += l.rec * m;
             kl += l.kl * m;
         }
-        anc_vae_encode(vae, x, m, mu, NULL);
-        anc_vae_decode(vae, mu, m, f);
-        for (int j = 0; j < m; j++) {
-            anc_features_denormalize(ds->mean, ds->std, x + (size_t)j * D, a, D);
-            anc_features_denormalize(ds->mean, ds->std, f + (size_t)j * D, b, D);
-            anc_lsd_add_db(&lsd, a, b, D);
-        }
+        anc_vae_add_recon_lsd(vae, x, m, ds->mean, ds->std, mu, NULL, f, a, b, &lsd);
     }
     r.lsd_db = anc_lsd_result(&lsd);
     if (rng && n) {
