@@ -197,7 +197,7 @@ static void check_writable(const char *what, const char *path)
 }
 
 /* Removes temporaries that an earlier run killed in the middle of a save left
- * beside path (anc_model_save writes PATH.tmp-XXXXXX, then renames it). */
+ * beside path (atomic_file.h writes PATH.tmp-XXXXXX, then renames it). */
 static void remove_stale_temporaries(const char *path)
 {
     char pattern[PATH_MAX + 16];
