@@ -9,7 +9,8 @@
 #     and before any training;
 #  7. --threads defaults to the cores the process may use (nproc; 1 under
 #     taskset -c 0), the summary says how many ran, and the default run equals an
-#     explicit --threads of that count byte for byte.
+#     explicit --threads of that count byte for byte;
+#  8. a checkpoint of the old layout is refused with one line saying so.
 # usage: test_train.sh ANCESTRAL-TRAIN ANCESTRAL-MAKE-CORPUS
 set -eu
 train=$1
@@ -99,3 +100,19 @@ if command -v taskset >/dev/null 2>&1 && taskset -c 0 true 2>/dev/null; then
   msg="$msg; under taskset -c 0 the default is 1 thread, the same bytes as --threads 1"
 fi
 echo "$msg"
+
+# 8. a checkpoint of the old layout (its loop state one fixed-offset word array,
+# "train.state"; the fuzz corpus keeps one) is refused with one clear line
+old="$(dirname "$0")/fuzz/corpus/model/l2-h3x2x2-leaky.ckpt.vae"
+[ -f "$old" ] || fail "missing $old"
+cp "$old" "$d/old.ckpt"
+set +e
+$train --latent 2 --hidden 3,2,2 --activation leaky_relu --fft 256 --hop 64 --seed 2 --quiet \
+  --epochs 2 --checkpoint "$d/old.ckpt" --resume -o "$d/old.vae" "$d/wav" >/dev/null 2>"$d/old.err"
+rc=$?
+set -e
+[ $rc -eq 2 ] || fail "old checkpoint: exit $rc, want 2: $(cat "$d/old.err")"
+[ "$(wc -l <"$d/old.err")" -eq 1 ] || fail "old checkpoint: want one line: $(cat "$d/old.err")"
+grep -q "cannot resume from $d/old.ckpt: it was written by an older ancestral-train" "$d/old.err" ||
+  fail "old checkpoint: unclear refusal: $(cat "$d/old.err")"
+echo "ok a checkpoint of the old layout is refused: $(cat "$d/old.err")"
