@@ -230,6 +230,8 @@ typedef struct state {
  * hold f32 or u32 values, so 64-bit integers and doubles are two u32 words each,
  * low word first. */
 typedef enum { FIELD_INT, FIELD_I64, FIELD_U64, FIELD_F32, FIELD_F64 } field_kind;
+_Static_assert(sizeof(long long) == 8 && sizeof(uint64_t) == 8 && sizeof(double) == 8,
+               "I64, U64 and F64 fields are copied as 8 bytes");
 
 typedef struct state_field {
     const char *name;
