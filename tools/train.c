@@ -628,12 +628,11 @@ typedef struct trainer {
     eval_result last_val;         /* shown in the progress bar */
 } trainer;
 
-/* Options, output checks, log, the corpus and its frames. */
-static void setup(trainer *t, int argc, char **argv)
+/* The outputs checked before any work (model, checkpoint, log), stale
+ * temporaries removed, signals caught. */
+static void open_outputs(trainer *t)
 {
     options *o = &t->o;
-    int first;
-    parse(argc, argv, o, &first);
     if (!o->checkpoint) {
         snprintf(t->ckpt_path, sizeof t->ckpt_path, "%s.ckpt", o->out);
         o->checkpoint = t->ckpt_path;
@@ -653,10 +652,12 @@ static void setup(trainer *t, int argc, char **argv)
             fprintf(t->logf, "epoch,step,seconds,lr,beta,train_loss,train_rec,train_kl,"
                              "train_lsd_db,val_elbo,val_lsd_db,skipped_batches\n");
     }
-    t->tty = anc_cli_is_tty() && !o->quiet;
-    t->t0 = anc_cli_now();
+}
 
-    /* Sound in. */
+/* The corpus from the inputs, and its gated, normalised frames. */
+static void read_frames(trainer *t, const char *const *inputs, size_t n_inputs)
+{
+    const options *o = &t->o;
     anc_audio_settings as;
     anc_audio_settings_default(&as);
     as.target_rate = o->rate;
@@ -664,8 +665,7 @@ static void setup(trainer *t, int argc, char **argv)
     as.warn = anc_cli_warn_skipped;
     as.warn_used = anc_cli_warn_used;
     anc_error err;
-    if (anc_audio_load((const char *const *)argv + first, (size_t)(argc - first), &as,
-                       &t->corpus, &err) != ANC_OK)
+    if (anc_audio_load(inputs, n_inputs, &as, &t->corpus, &err) != ANC_OK)
         anc_cli_die(err.status == ANC_E_NOMEM ? ANC_EXIT_FAILURE : ANC_EXIT_USAGE, "%s",
                     err.message);
     const anc_audio_summary *sum = &t->corpus->summary;
@@ -678,7 +678,6 @@ static void setup(trainer *t, int argc, char **argv)
         fprintf(stderr, "read %zu files (%.1f s of audio); skipped %zu (%.1f s)\n",
                 sum->files_used, sum->seconds_used, sum->files_skipped, sum->seconds_skipped);
 
-    /* Frames. */
     if (anc_dataset_build(t->corpus, o->fft, o->hop, o->val, o->seed, &t->ds, &err) != ANC_OK)
         anc_cli_die(err.status == ANC_E_NOMEM ? ANC_EXIT_FAILURE : ANC_EXIT_USAGE, "%s",
                     err.message);
@@ -687,6 +686,17 @@ static void setup(trainer *t, int argc, char **argv)
         fprintf(stderr, "%zu training frames from %zu files, %zu validation frames from %zu "
                 "files, %d bins\n", ds->n_train, ds->train_files, ds->n_val, ds->val_files,
                 ds->n_bins);
+}
+
+/* Options, outputs, the corpus and its frames. */
+static void setup(trainer *t, int argc, char **argv)
+{
+    int first;
+    parse(argc, argv, &t->o, &first);
+    open_outputs(t);
+    t->tty = anc_cli_is_tty() && !t->o.quiet;
+    t->t0 = anc_cli_now();
+    read_frames(t, (const char *const *)argv + first, (size_t)(argc - first));
 }
 
 /* The network, the optimiser and the loop state, fresh or from the checkpoint,
@@ -880,60 +890,75 @@ static void finish_epoch(trainer *t)
     write_checkpoint(o, t->vae, ds, &saved);
 }
 
-/* After the last epoch: latents in order of importance, the final figures against
- * the PCA baseline, the model (and presets) saved, the summary printed. */
-static void finish(trainer *t)
+/* What a finished run measured: the latents' statistics in the original order
+ * and their order by importance, and the final figures. */
+typedef struct figures {
+    double kl[ANC_MAX_LATENT], mean[ANC_MAX_LATENT], sd[ANC_MAX_LATENT];
+    int perm[ANC_MAX_LATENT]; /* perm[j]: the dimension that becomes knob j */
+    eval_result train, val;
+    double pca_train, pca_val;
+} figures;
+
+/* Orders the latents by importance and measures the model, on the training and
+ * validation frames, against the PCA baseline. */
+static void measure(trainer *t, figures *fg)
 {
-    const options *o = &t->o;
     const anc_dataset *ds = t->ds;
     const int D = ds->n_bins, L = t->cfg.n_latent;
     anc_error err;
-
-    double kl[ANC_MAX_LATENT], mean[ANC_MAX_LATENT], sd[ANC_MAX_LATENT];
-    int perm[ANC_MAX_LATENT];
-    latent_stats(t->vae, ds, kl, mean, sd, perm);
-    if (anc_vae_permute_latents(t->vae, perm, &err) != ANC_OK)
+    latent_stats(t->vae, ds, fg->kl, fg->mean, fg->sd, fg->perm);
+    if (anc_vae_permute_latents(t->vae, fg->perm, &err) != ANC_OK)
         anc_cli_die(ANC_EXIT_FAILURE, "%s", err.message);
 
-    eval_result tr = evaluate(t->vae, ds, ds->train, ds->n_train, NULL);
+    fg->train = evaluate(t->vae, ds, ds->train, ds->n_train, NULL);
     anc_rng erng;
-    anc_rng_seed(&erng, o->seed * 7919ULL + 17);
-    eval_result va = ds->n_val ? evaluate(t->vae, ds, ds->val, ds->n_val, &erng)
-                               : (eval_result){NAN, NAN, NAN, NAN};
+    anc_rng_seed(&erng, t->o.seed * 7919ULL + 17);
+    fg->val = ds->n_val ? evaluate(t->vae, ds, ds->val, ds->n_val, &erng)
+                        : (eval_result){NAN, NAN, NAN, NAN};
     anc_pca *pca = NULL;
-    double pca_val = NAN, pca_train = NAN;
+    fg->pca_val = fg->pca_train = NAN;
     if (anc_pca_fit(ds->z, ds->train, ds->n_train, D, L < D ? L : D, &pca, &err) == ANC_OK) {
-        pca_train = pca_lsd(pca, ds, ds->train, ds->n_train);
+        fg->pca_train = pca_lsd(pca, ds, ds->train, ds->n_train);
         if (ds->n_val)
-            pca_val = pca_lsd(pca, ds, ds->val, ds->n_val);
+            fg->pca_val = pca_lsd(pca, ds, ds->val, ds->n_val);
         anc_pca_free(pca);
     } else {
         anc_cli_warn("PCA baseline skipped: %s", err.message);
     }
+}
 
-    anc_model *model = new_model(o, &t->cfg, ds, anc_vae_params(t->vae));
+/* The model file, with its figures and latent statistics in knob order. */
+static void save_model(trainer *t, const figures *fg)
+{
+    const options *o = &t->o;
+    anc_model *model = new_model(o, &t->cfg, t->ds, anc_vae_params(t->vae));
     anc_model_header *h = anc_model_header_mut(model);
     h->epochs = (uint32_t)o->epochs;
     /* The file holds finite numbers only; figures not measured (no validation
-     * files, --val 0) are stored as 0 and reported as nan below. */
-    h->train_lsd_db = isfinite(tr.lsd_db) ? (float)tr.lsd_db : 0.0f;
-    h->val_lsd_db = isfinite(va.lsd_db) ? (float)va.lsd_db : 0.0f;
-    h->pca_val_lsd_db = isfinite(pca_val) ? (float)pca_val : 0.0f;
-    h->val_elbo_nats_per_frame = isfinite(va.elbo) ? (float)va.elbo : 0.0f;
+     * files, --val 0) are stored as 0 and reported as nan by print_summary. */
+    h->train_lsd_db = isfinite(fg->train.lsd_db) ? (float)fg->train.lsd_db : 0.0f;
+    h->val_lsd_db = isfinite(fg->val.lsd_db) ? (float)fg->val.lsd_db : 0.0f;
+    h->pca_val_lsd_db = isfinite(fg->pca_val) ? (float)fg->pca_val : 0.0f;
+    h->val_elbo_nats_per_frame = isfinite(fg->val.elbo) ? (float)fg->val.elbo : 0.0f;
     anc_latent_stats ls;
     anc_model_latent_stats(model, &ls);
-    for (int j = 0; j < L; j++) {
-        ls.order[j] = (uint32_t)perm[j];
-        ls.kl[j] = (float)kl[perm[j]];
-        ls.mu_mean[j] = (float)mean[perm[j]];
-        ls.mu_std[j] = (float)sd[perm[j]];
+    for (int j = 0; j < t->cfg.n_latent; j++) {
+        ls.order[j] = (uint32_t)fg->perm[j];
+        ls.kl[j] = (float)fg->kl[fg->perm[j]];
+        ls.mu_mean[j] = (float)fg->mean[fg->perm[j]];
+        ls.mu_std[j] = (float)fg->sd[fg->perm[j]];
     }
+    anc_error err;
     if (anc_model_save(model, o->out, &err) != ANC_OK)
         anc_cli_die(ANC_EXIT_FAILURE, "cannot save the model: %s", err.message);
     anc_model_free(model);
-    if (o->presets)
-        write_presets(o, t->vae, ds, t->corpus);
+}
 
+/* The end summary on stdout, as key: value lines. */
+static void print_summary(const trainer *t, const figures *fg)
+{
+    const options *o = &t->o;
+    const anc_dataset *ds = t->ds;
     const anc_audio_summary *sum = &t->corpus->summary;
     double fps = t->train_time > 0 ? t->frames_done / t->train_time : 0.0;
     printf("model: %s\n", o->out);
@@ -943,14 +968,26 @@ static void finish(trainer *t)
            ds->train_files, ds->val_files, ds->n_train, ds->n_val);
     printf("epochs: %d\nparameters: %zu\nthreads: %d\n", o->epochs, t->np, o->threads);
     printf("frames_per_second: %.0f\n", fps);
-    printf("train_lsd_db: %.3f\nval_lsd_db: %.3f\n", tr.lsd_db, va.lsd_db);
-    printf("pca_train_lsd_db: %.3f\npca_val_lsd_db: %.3f\n", pca_train, pca_val);
-    printf("val_elbo_nats_per_frame: %.3f\nval_kl_nats_per_frame: %.3f\n", va.elbo, va.kl);
+    printf("train_lsd_db: %.3f\nval_lsd_db: %.3f\n", fg->train.lsd_db, fg->val.lsd_db);
+    printf("pca_train_lsd_db: %.3f\npca_val_lsd_db: %.3f\n", fg->pca_train, fg->pca_val);
+    printf("val_elbo_nats_per_frame: %.3f\nval_kl_nats_per_frame: %.3f\n", fg->val.elbo,
+           fg->val.kl);
     printf("skipped_batches: %lld\n", t->s.bad);
     printf("latent_kl:");
-    for (int j = 0; j < L; j++)
-        printf(" %.3f", kl[perm[j]]);
+    for (int j = 0; j < t->cfg.n_latent; j++)
+        printf(" %.3f", fg->kl[fg->perm[j]]);
     printf("\nseconds: %.1f\n", anc_cli_now() - t->t0);
+}
+
+/* After the last epoch: measure, save the model and the presets, summarise. */
+static void finish(trainer *t)
+{
+    figures fg;
+    measure(t, &fg);
+    save_model(t, &fg);
+    if (t->o.presets)
+        write_presets(&t->o, t->vae, t->ds, t->corpus);
+    print_summary(t, &fg);
 }
 
 static void teardown(trainer *t)
