@@ -178,6 +178,7 @@ int main(int argc, char **argv)
         anc_audio_settings_default(&as);
         as.target_rate = (int)h->sample_rate;
         as.min_samples = 1;
+        as.warn_used = anc_cli_warn_used; /* a recording cut short: say how much is missing */
         anc_audio_clip clip;
         if (anc_audio_read_file(input, &as, &clip, &err) != ANC_OK)
             anc_cli_die(ANC_EXIT_USAGE, "%s", err.message);
