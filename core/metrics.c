@@ -8,13 +8,19 @@ static double clip_db(double v)
     return v > ANC_LSD_CLIP_DB ? v : ANC_LSD_CLIP_DB;
 }
 
+int anc_frame_above_gate(const float *db, int n_bins)
+{
+    float peak = -INFINITY;
+    for (int k = 0; k < n_bins; k++)
+        if (db[k] > peak)
+            peak = db[k];
+    return peak > ANC_LSD_GATE_DB;
+}
+
 void anc_lsd_add_db(anc_lsd *acc, const float *ref_db, const float *rec_db, int n_bins)
 {
-    double peak = -INFINITY, s = 0.0;
-    for (int k = 0; k < n_bins; k++)
-        if (ref_db[k] > peak)
-            peak = ref_db[k];
-    if (!(peak > ANC_LSD_GATE_DB))
+    double s = 0.0;
+    if (!anc_frame_above_gate(ref_db, n_bins))
         return;
     for (int k = 0; k < n_bins; k++) {
         double d = clip_db(ref_db[k]) - clip_db(rec_db[k]);

@@ -20,6 +20,12 @@ typedef struct anc_lsd {
     size_t frames; /* frames counted (reference peak above the gate) */
 } anc_lsd;
 
+/* 1 when a frame given as levels in dB (20 log10 of the magnitude) peaks above
+ * ANC_LSD_GATE_DB, else 0: the frames LSD counts, and the only frames the trainer
+ * learns from and the evaluator scores (quieter ones are silence or tails). NaN
+ * levels are ignored. */
+int anc_frame_above_gate(const float *db, int n_bins);
+
 /* Adds one frame given as levels in dB (20 log10 of the magnitude). */
 void anc_lsd_add_db(anc_lsd *acc, const float *ref_db, const float *rec_db, int n_bins);
 /* Adds one frame given as magnitudes. */

@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
+
 _Static_assert(sizeof(float) == 4, "floats are stored as their 32-bit IEEE patterns");
 
 /* The file has a fixed number of hidden-width slots; changing ANC_MAX_HIDDEN
@@ -966,26 +968,6 @@ anc_status anc_model_load_file(anc_model **out, const char *path, anc_error *err
     return ANC_OK;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    /* Linux writes at most about 2 GiB per call; stay below that. */
-    const size_t chunk_max = (size_t)1 << 30;
-    while (n) {
-        ssize_t w = write(fd, p, n < chunk_max ? n : chunk_max);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -1;
-        if (w == 0) {
-            errno = EIO;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 anc_status anc_model_save(const anc_model *m, const char *path, anc_error *err)
 {
     if (!m || !path || !*path)
@@ -998,71 +980,7 @@ anc_status anc_model_save(const anc_model *m, const char *path, anc_error *err)
     anc_status st = anc_model_serialize(m, &buf, &len, &e);
     if (st != ANC_OK)
         return anc_error_set(err, st, "%s: %s", path, e.message);
-
-    /* The temporary sits beside the target so rename() stays on one file system
-     * and is atomic. */
-    static const char suffix[] = ".tmp-XXXXXX"; /* mkstemp replaces the Xs */
-    const size_t pl = strlen(path);
-    char *tmp = malloc(pl + sizeof suffix);
-    char *dir = malloc(pl + 2);
-    if (!tmp || !dir) {
-        free(buf);
-        free(tmp);
-        free(dir);
-        return anc_error_set(err, ANC_E_NOMEM, "%s: out of memory", path);
-    }
-    memcpy(tmp, path, pl);
-    memcpy(tmp + pl, suffix, sizeof suffix);
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        memcpy(dir, ".", 2);
-    else if (slash == path)
-        memcpy(dir, "/", 2);
-    else {
-        memcpy(dir, path, (size_t)(slash - path));
-        dir[slash - path] = '\0';
-    }
-
-    int dfd = -1, fd = mkstemp(tmp);
-    if (fd < 0) {
-        st = anc_error_set(err, ANC_E_IO, "%s: cannot create a temporary file beside it: %s", path,
-                           strerror(errno));
-        goto done;
-    }
-    /* mkstemp creates mode 0600; a model is shared data that a plugin host running
-     * as another user may need to read, so give it the usual 0644. */
-    if (fchmod(fd, 0644) != 0 || write_all(fd, buf, len) != 0 || fsync(fd) != 0) {
-        st = anc_error_set(err, ANC_E_IO, "%s: writing %s failed: %s", path, tmp, strerror(errno));
-        close(fd);
-        unlink(tmp);
-        goto done;
-    }
-    if (close(fd) != 0) {
-        st = anc_error_set(err, ANC_E_IO, "%s: closing %s failed: %s", path, tmp, strerror(errno));
-        unlink(tmp);
-        goto done;
-    }
-    if (rename(tmp, path) != 0) {
-        st = anc_error_set(err, ANC_E_IO, "%s: cannot replace it: %s", path, strerror(errno));
-        unlink(tmp);
-        goto done;
-    }
-    /* The rename is durable only once the folder's entry is on disk. EINVAL means
-     * the file system cannot sync folders, which leaves nothing to do. */
-    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 || (fsync(dfd) != 0 && errno != EINVAL)) {
-        st = anc_error_set(err, ANC_E_IO, "%s: written, but syncing its folder failed: %s", path,
-                           strerror(errno));
-        if (dfd >= 0)
-            close(dfd);
-        goto done;
-    }
-    close(dfd);
-    st = ANC_OK;
-    anc_error_clear(err);
-done:
+    st = anc_atomic_write(path, buf, len, err);
     free(buf);
-    free(tmp);
-    free(dir);
     return st;
 }

@@ -124,9 +124,9 @@ const void *anc_model_get_extra(const anc_model *m, const char *name, unsigned d
 
 /* Serialises to a new malloc'd buffer (*buf, *len); the caller frees *buf. */
 anc_status anc_model_serialize(const anc_model *m, void **buf, size_t *len, anc_error *err);
-/* Writes atomically: a temporary file beside path (mkstemp, then mode 0644),
- * fsync, rename, fsync of the folder. A failed save removes the temporary and
- * leaves any existing file at path untouched. */
+/* Writes atomically (anc_atomic_write, atomic_file.h): a temporary file beside
+ * path (mode 0644), fsync, rename, fsync of the folder. A failed save removes the
+ * temporary and leaves any existing file at path untouched. */
 anc_status anc_model_save(const anc_model *m, const char *path, anc_error *err);
 
 enum { ANC_LOAD_SKIP_CRC = 1 }; /* for fuzzing the parser behind the checksum */

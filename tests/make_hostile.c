@@ -5,14 +5,16 @@
  *
  * OUT_DIR must not exist yet. Every entry written is printed on stdout as one line
  *   NAME<TAB>used
+ *   NAME<TAB>cut<TAB>REASON          used, with one warning holding REASON (cut short)
  *   NAME<TAB>skipped<TAB>REASON      REASON: text the trainer's warning must hold
  *   NAME<TAB>walked                  a folder, searched like any other
  *   NAME<TAB>repeated<TAB>REASON     reached again: a warning, but not counted as skipped
  * so the expectations sit beside the code that makes each file. The rules come from
  * tools/audio_in.h: a file libsndfile cannot open, with no frames, with a NaN or
  * Inf sample, or shorter than one FFT is skipped; a WAV whose header promises more
- * data than it holds gives the frames it does hold; any channel count up to 256,
- * any rate from 1 kHz to 1 MHz and any sample format libsndfile reads are used.
+ * data than it holds gives the frames it does hold, with a warning; any channel
+ * count up to 256, any rate from 1 kHz to 1 MHz and any sample format libsndfile
+ * reads are used.
  * --bad-only writes only the entries that give no audio.
  *
  * The good files are 0.3 s of a harmonic tone at -6 dBFS (long enough for a 256-point
@@ -147,6 +149,15 @@ static size_t find_chunk(const unsigned char *b, size_t len, const char *id, con
 }
 
 static void used(const char *name) { printf("%s\tused\n", name); }
+/* Used although cut short: the one warning must say how much is missing, from the
+ * frames the header promises and the whole frames the file holds. */
+static void cut(const char *name, int rate, unsigned long long promised,
+                unsigned long long held)
+{
+    printf("%s\tcut\ttruncated, %.2f s of %.2f s missing (header promises %llu frames, file "
+           "holds %llu)\n", name, (double)(promised - held) / rate, (double)promised / rate,
+           promised, held);
+}
 static void skipped(const char *name, const char *reason)
 {
     printf("%s\tskipped\t%s\n", name, reason);
@@ -264,10 +275,12 @@ int main(int argc, char **argv)
     {
         size_t len;
         unsigned char *b = slurp("cut_in_data.wav", &len);
+        size_t data = find_chunk(b, len, "data", "cut_in_data.wav");
         write_bytes("cut_in_data.wav", b, len / 2 + 1); /* odd: a split sample too */
         free(b);
+        cut("cut_in_data.wav", rate, (unsigned long long)frames,
+            (len / 2 + 1 - (data + 8)) / 4); /* 2 channels of 2 bytes */
     }
-    used("cut_in_data.wav");
 
     /* A header claiming 2^32 - 2 bytes of data in front of 0.3 s of it. */
     write_tone("huge_claim.wav", wav16, rate, 1, frames, -1, 0.0f);
@@ -279,7 +292,7 @@ int main(int argc, char **argv)
         put_le32(b + data + 4, 0xFFFFFFFEu - (uint32_t)data);
         write_bytes("huge_claim.wav", b, len);
         free(b);
+        cut("huge_claim.wav", rate, (0xFFFFFFFEull - data) / 2, (unsigned long long)frames);
     }
-    used("huge_claim.wav");
     return 0;
 }

@@ -1,7 +1,8 @@
 /* test_audio_in.c — tests the corpus reader (tools/audio_in.h) on files it writes
  * itself with libsndfile into a fresh temporary folder: every sample format, FLAC,
- * stereo, two resampled rates, and a set of broken files that must each be skipped
- * with one warning naming the file and the reason.
+ * stereo, two resampled rates, a set of broken files that must each be skipped
+ * with one warning naming the file and the reason, and files cut short in every
+ * WAV flavour, used as far as they go with one warning saying how much is missing.
  *
  * Resampled signals are compared with the ideal sine at the target rate (their
  * frequency by interpolated zero crossings, their level by RMS), never with an
@@ -202,6 +203,34 @@ static void collect(void *user, const char *path, const char *reason)
     w->n++;
 }
 
+/* Both callbacks share warn_user: warnings about unused files and about files
+ * used although cut short, kept apart. */
+typedef struct reports {
+    warnings skipped, cut;
+} reports;
+
+static void collect_skipped(void *user, const char *path, const char *reason)
+{
+    collect(&((reports *)user)->skipped, path, reason);
+}
+
+static void collect_cut(void *user, const char *path, const char *reason)
+{
+    collect(&((reports *)user)->cut, path, reason);
+}
+
+/* Settings at RATE with MIN_SAMPLES whose callbacks fill r (emptied here). */
+static void settings_reporting_to(anc_audio_settings *s, reports *r)
+{
+    memset(r, 0, sizeof *r);
+    anc_audio_settings_default(s);
+    s->target_rate = RATE;
+    s->min_samples = MIN_SAMPLES;
+    s->warn = collect_skipped;
+    s->warn_used = collect_cut;
+    s->warn_user = r;
+}
+
 /* Exactly one warning names rel, and its reason contains want. */
 static void expect_warning(const warnings *w, const char *rel, const char *want)
 {
@@ -305,14 +334,10 @@ static int make_files(void)
 
 static void test_corpus(void)
 {
-    warnings w;
-    memset(&w, 0, sizeof w);
+    static reports r; /* large: not on the stack */
     anc_audio_settings s;
-    anc_audio_settings_default(&s);
-    s.target_rate = RATE;
-    s.min_samples = MIN_SAMPLES;
-    s.warn = collect;
-    s.warn_user = &w;
+    settings_reporting_to(&s, &r);
+    warnings *const w = &r.skipped, *const cut = &r.cut;
 
     /* The folder, then one file inside it again: it must be read once. */
     const char *inputs[2] = {root, path_in("b_pcm16.wav")};
@@ -325,9 +350,9 @@ static void test_corpus(void)
     if (!check_true(st == ANC_OK && c, "load failed: %s", err.message))
         return;
     printf("loaded %zu clips in %.3f s\n", c->n_clips, dt);
-    if (w.n != 12)
-        for (int i = 0; i < w.n && i < 64; i++)
-            printf("  warning: %s: %s\n", w.list[i].path, w.list[i].reason);
+    if (w->n != 12)
+        for (int i = 0; i < w->n && i < 64; i++)
+            printf("  warning: %s: %s\n", w->list[i].path, w->list[i].reason);
 
     /* Used files, in sorted walk order. */
     check_true(c->n_clips == N_GOOD, "%zu clips used, want %zu", c->n_clips, N_GOOD);
@@ -335,24 +360,30 @@ static void test_corpus(void)
         check_true(strcmp(c->clips[i].path, path_in(good_files[i])) == 0,
                    "clip %zu is %s, want %s", i, c->clips[i].path, path_in(good_files[i]));
 
-    expect_warning(&w, "j_text.wav", "not audio");
-    expect_warning(&w, "l_zero.wav", "no audio frames");
-    expect_warning(&w, "m_nan.wav", "NaN sample at frame 7000");
-    expect_warning(&w, "n_inf.wav", "Inf sample at frame 7000");
-    expect_warning(&w, "o_short.wav", "too short");
-    expect_warning(&w, "q_rate500.wav", "absurd header: sample rate 500");
-    expect_warning(&w, "r_300ch.wav", "absurd header: 300 channels");
-    expect_warning(&w, "sub/again.wav", "already reached as");
-    expect_warning(&w, "sub/dangling.wav", "cannot access");
-    expect_warning(&w, "sub/deeper/loop", "already reached as");
-    expect_warning(&w, "sub/fifo.wav", "not a regular file");
-    expect_warning(&w, "b_pcm16.wav", "already reached as"); /* the explicit repeat */
-    check_true(w.n == 12, "%d warnings, want 12 (one per unused file)", w.n);
-    for (int i = 0; i < w.n && i < 64; i++)
-        check_true(strstr(w.list[i].path, "hidden") == NULL, "hidden file reached: %s",
-                   w.list[i].path);
+    expect_warning(w, "j_text.wav", "not audio");
+    expect_warning(w, "l_zero.wav", "no audio frames");
+    expect_warning(w, "m_nan.wav", "NaN sample at frame 7000");
+    expect_warning(w, "n_inf.wav", "Inf sample at frame 7000");
+    expect_warning(w, "o_short.wav", "too short");
+    expect_warning(w, "q_rate500.wav", "absurd header: sample rate 500");
+    expect_warning(w, "r_300ch.wav", "absurd header: 300 channels");
+    expect_warning(w, "sub/again.wav", "already reached as");
+    expect_warning(w, "sub/dangling.wav", "cannot access");
+    expect_warning(w, "sub/deeper/loop", "already reached as");
+    expect_warning(w, "sub/fifo.wav", "not a regular file");
+    expect_warning(w, "b_pcm16.wav", "already reached as"); /* the explicit repeat */
+    check_true(w->n == 12, "%d warnings, want 12 (one per unused file)", w->n);
+    for (int i = 0; i < w->n && i < 64; i++)
+        check_true(strstr(w->list[i].path, "hidden") == NULL, "hidden file reached: %s",
+                   w->list[i].path);
+
+    /* The one file cut short is used, and said to be: 24100 of 44100 frames missing. */
+    expect_warning(cut, "k_truncated.wav", "truncated, 0.55 s of 1.00 s missing (header "
+                                            "promises 44100 frames, file holds 20000)");
+    check_true(cut->n == 1, "%d cut-short warnings, want 1 (k_truncated.wav)", cut->n);
 
     const anc_audio_summary *sm = &c->summary;
+    check_true(sm->files_truncated == 1, "summary: %zu truncated, want 1", sm->files_truncated);
     check_true(sm->files_used == N_GOOD, "summary: %zu used", sm->files_used);
     check_true(sm->files_skipped == 9, "summary: %zu skipped, want 9", sm->files_skipped);
     check_true(sm->files_repeated == 3, "summary: %zu repeated, want 3", sm->files_repeated);
@@ -485,6 +516,94 @@ static void test_single_and_errors(void)
     anc_audio_clip_clear(NULL);
 }
 
+/* Cuts the file rel so that its data chunk holds `frames` frames of `block` bytes
+ * (the header is left as written). Returns 0 or -1. */
+static int cut_data(const char *rel, long frames, int block)
+{
+    const char *p = path_in(rel);
+    FILE *f = fopen(p, "rb");
+    unsigned char head[512];
+    size_t n = f ? fread(head, 1, sizeof head, f) : 0;
+    if (f)
+        fclose(f);
+    for (size_t i = 12; i + 8 <= n; i++)
+        if (!memcmp(head + i, "data", 4))
+            return check_true(truncate(p, (off_t)(i + 8 + (size_t)frames * block)) == 0,
+                              "truncate %s: %s", p, strerror(errno)) ? 0 : -1;
+    check_true(0, "%s: no data chunk in its first %zu bytes", p, n);
+    return -1;
+}
+
+/* Files cut short in every WAV flavour are used as far as they go, with one
+ * warn_used call saying how much is missing; an intact file, and a WAV whose
+ * header does not record its length, give none. */
+static void test_cut_short(void)
+{
+    static reports r;
+    anc_audio_settings s;
+    settings_reporting_to(&s, &r);
+    const double mono[2] = {AMP, AMP};
+    static const struct {
+        const char *rel;
+        int format, channels, block;
+        long frames, kept; /* written, left after the cut (0: not cut) */
+        const char *want;  /* the warning, or NULL for none */
+    } cases[] = {
+        {"cut/riff16.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 1, 2, 3 * RATE, 77175,
+         "truncated, 1.25 s of 3.00 s missing (header promises 132300 frames, file holds "
+         "77175)"},
+        {"cut/rifx_float_stereo.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT | SF_ENDIAN_BIG, 2, 4, RATE,
+         30000, "truncated, 0.32 s of 1.00 s missing (header promises 44100 frames, file holds "
+                "30000)"},
+        {"cut/wavex24.wav", SF_FORMAT_WAVEX | SF_FORMAT_PCM_24, 1, 3, RATE, 11025,
+         "truncated, 0.75 s of 1.00 s missing (header promises 44100 frames, file holds "
+         "11025)"},
+        {"cut/rf64.wav", SF_FORMAT_RF64 | SF_FORMAT_PCM_16, 1, 2, RATE, 22050,
+         "truncated, 0.50 s of 1.00 s missing (header promises 44100 frames, file holds "
+         "22050)"},
+        {"cut/intact.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 1, 2, RATE, 0, NULL},
+        {"cut/length_not_recorded.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, 1, 2, RATE, 0, NULL},
+    };
+    if (mkdir(path_in("cut"), 0700)) {
+        check_true(0, "mkdir cut: %s", strerror(errno));
+        return;
+    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *rel = cases[i].rel;
+        if (write_sine(rel, cases[i].format, RATE, cases[i].channels, cases[i].frames, 440,
+                       mono))
+            continue;
+        if (cases[i].kept && cut_data(rel, cases[i].kept, cases[i].block * cases[i].channels))
+            continue;
+        if (!strcmp(rel, "cut/length_not_recorded.wav")) {
+            /* As a recorder that could not seek back leaves it: both sizes 0xFFFFFFFF. */
+            FILE *f = fopen(path_in(rel), "r+b");
+            static const unsigned char ff[4] = {0xFF, 0xFF, 0xFF, 0xFF};
+            int ok = f && fseek(f, 4, SEEK_SET) == 0 && fwrite(ff, 1, 4, f) == 4 &&
+                     fseek(f, 40, SEEK_SET) == 0 && fwrite(ff, 1, 4, f) == 4;
+            ok = f && fclose(f) == 0 && ok;
+            if (!check_true(ok, "cannot patch %s", rel))
+                continue;
+        }
+        int before = r.cut.n;
+        anc_audio_clip clip;
+        anc_error err;
+        anc_status st = anc_audio_read_file(path_in(rel), &s, &clip, &err);
+        long want_n = cases[i].kept ? cases[i].kept : cases[i].frames;
+        if (check_true(st == ANC_OK, "%s: %s", rel, err.message))
+            check_true(clip.n == (size_t)want_n, "%s: %zu samples, want %ld", rel, clip.n,
+                       want_n);
+        anc_audio_clip_clear(&clip);
+        if (cases[i].want)
+            expect_warning(&r.cut, rel, cases[i].want);
+        else
+            check_true(r.cut.n == before, "%s: warned although whole: %s", rel,
+                       r.cut.n > before ? r.cut.list[before].reason : "");
+    }
+    check_true(r.cut.n == 4, "%d cut-short warnings, want 4", r.cut.n);
+    check_true(r.skipped.n == 0, "%d skip warnings from single reads, want none", r.skipped.n);
+}
+
 int main(void)
 {
     const char *tmp = getenv("TMPDIR");
@@ -496,6 +615,7 @@ int main(void)
     if (make_files() == 0) {
         test_corpus();
         test_single_and_errors();
+        test_cut_short();
     }
     /* FTW_PHYS: remove the links themselves, never follow the loop. */
     if (nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)

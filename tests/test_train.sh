@@ -6,7 +6,11 @@
 #  3. a run interrupted after some batches and resumed ends with the same bytes
 #     as an uninterrupted one;
 #  4. no usable audio, or an output that cannot be written, exits 2 with one line
-#     and before any training.
+#     and before any training;
+#  7. --threads defaults to the cores the process may use (nproc; 1 under
+#     taskset -c 0), the summary says how many ran, and the default run equals an
+#     explicit --threads of that count byte for byte;
+#  8. a checkpoint of the old layout is refused with one line saying so.
 # usage: test_train.sh ANCESTRAL-TRAIN ANCESTRAL-MAKE-CORPUS
 set -eu
 train=$1
@@ -77,3 +81,38 @@ $train $common --val 0 -o "$d/noval.vae" "$d/wav" >"$d/noval.txt"
 grep -q "^val_lsd_db: nan$" "$d/noval.txt" || fail "--val 0 should report val_lsd_db: nan"
 grep -q "^frames_per_second: [1-9]" "$d/noval.txt" || fail "--val 0 lost the summary"
 echo "ok --val 0 trains on every file and says validation was not measured"
+
+# 7. threads: the default is the cores this process may use, and the summary says so
+cores=$(nproc)
+ran=$(sed -n 's/^threads: //p' "$d/a.txt")
+[ "$ran" = "$cores" ] || fail "default --threads ran $ran threads, want nproc = $cores"
+$train $common --threads "$cores" -o "$d/explicit.vae" "$d/wav" >"$d/explicit.txt"
+grep -q "^threads: $cores$" "$d/explicit.txt" || fail "--threads $cores: summary says otherwise"
+cmp "$d/a.vae" "$d/explicit.vae" || fail "default threads and --threads $cores differ"
+$train $common --threads 1 -o "$d/one.vae" "$d/wav" >"$d/one.txt"
+grep -q "^threads: 1$" "$d/one.txt" || fail "--threads 1: summary says $(grep threads "$d/one.txt")"
+msg="ok default threads = nproc = $cores, the same bytes as --threads $cores; --threads 1 reported"
+if command -v taskset >/dev/null 2>&1 && taskset -c 0 true 2>/dev/null; then
+  taskset -c 0 $train $common -o "$d/pinned.vae" "$d/wav" >"$d/pinned.txt"
+  grep -q "^threads: 1$" "$d/pinned.txt" ||
+    fail "under taskset -c 0: $(grep threads "$d/pinned.txt"), want 1"
+  cmp "$d/one.vae" "$d/pinned.vae" || fail "taskset -c 0 and --threads 1 differ"
+  msg="$msg; under taskset -c 0 the default is 1 thread, the same bytes as --threads 1"
+fi
+echo "$msg"
+
+# 8. a checkpoint of the old layout (its loop state one fixed-offset word array,
+# "train.state"; the fuzz corpus keeps one) is refused with one clear line
+old="$(dirname "$0")/fuzz/corpus/model/l2-h3x2x2-leaky.ckpt.vae"
+[ -f "$old" ] || fail "missing $old"
+cp "$old" "$d/old.ckpt"
+set +e
+$train --latent 2 --hidden 3,2,2 --activation leaky_relu --fft 256 --hop 64 --seed 2 --quiet \
+  --epochs 2 --checkpoint "$d/old.ckpt" --resume -o "$d/old.vae" "$d/wav" >/dev/null 2>"$d/old.err"
+rc=$?
+set -e
+[ $rc -eq 2 ] || fail "old checkpoint: exit $rc, want 2: $(cat "$d/old.err")"
+[ "$(wc -l <"$d/old.err")" -eq 1 ] || fail "old checkpoint: want one line: $(cat "$d/old.err")"
+grep -q "cannot resume from $d/old.ckpt: it was written by an older ancestral-train" "$d/old.err" ||
+  fail "old checkpoint: unclear refusal: $(cat "$d/old.err")"
+echo "ok a checkpoint of the old layout is refused: $(cat "$d/old.err")"

@@ -42,6 +42,7 @@ void anc_audio_settings_default(anc_audio_settings *s)
     s->min_samples = 1;
     s->quality = ANC_AUDIO_QUALITY_MEDIUM;
     s->warn = NULL;
+    s->warn_used = NULL;
     s->warn_user = NULL;
 }
 
@@ -130,10 +131,75 @@ static anc_status resample_block(SRC_STATE *src, double ratio, const float *in, 
     }
 }
 
+/* WAV format tags whose data is whole frames of block_align bytes each (PCM,
+ * IEEE float, A-law, mu-law, WAVE_FORMAT_EXTENSIBLE); compressed tags are not. */
+static int wav_linear_tag(unsigned tag)
+{
+    return tag == 1 || tag == 3 || tag == 6 || tag == 7 || tag == 0xFFFE;
+}
+
+static uint32_t get_u32_order(const unsigned char *p, int big)
+{
+    return big ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
+               : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+/* The frames a WAV's header promises: its data chunk's size over the fmt chunk's
+ * block size. libsndfile shortens the length of a file cut inside its data to
+ * what is there without a word, so a truncated recording is only seen here.
+ * Reads RIFF, RIFX (big-endian) and RF64/BW64 (the size in the ds64 chunk) with
+ * pread, leaving the descriptor's offset alone. Returns -1 when fd is no such
+ * WAV, its samples are compressed, or the size means "not recorded" (0, or
+ * 0xFFFFFFFF as a recorder that could not seek leaves it). */
+static int64_t wav_promised_frames(int fd)
+{
+    unsigned char b[28];
+    if (pread(fd, b, 12, 0) != 12 || memcmp(b + 8, "WAVE", 4))
+        return -1;
+    int big = !memcmp(b, "RIFX", 4), rf64 = !memcmp(b, "RF64", 4) || !memcmp(b, "BW64", 4);
+    if (!big && !rf64 && memcmp(b, "RIFF", 4))
+        return -1;
+    uint64_t data_size = 0, ds64_data = 0;
+    unsigned block_align = 0, tag = 0;
+    off_t at = 12;
+    /* A bound on the walk: real files hold a handful of chunks before their data. */
+    for (int chunks = 0; chunks < 1024; chunks++) {
+        if (pread(fd, b, 8, at) != 8)
+            return -1;
+        uint64_t size = get_u32_order(b + 4, big);
+        off_t body = at + 8;
+        if (!memcmp(b, "ds64", 4) && size >= 16) {
+            if (pread(fd, b, 16, body) != 16)
+                return -1;
+            ds64_data = (uint64_t)get_u32_order(b + 8, 0) |
+                        (uint64_t)get_u32_order(b + 12, 0) << 32;
+        } else if (!memcmp(b, "fmt ", 4) && size >= 14) {
+            if (pread(fd, b, 14, body) != 14)
+                return -1;
+            tag = big ? (unsigned)b[0] << 8 | b[1] : (unsigned)b[1] << 8 | b[0];
+            block_align = big ? (unsigned)b[12] << 8 | b[13] : (unsigned)b[13] << 8 | b[12];
+        } else if (!memcmp(b, "data", 4)) {
+            data_size = rf64 && size == 0xFFFFFFFFu ? ds64_data : size;
+            if (!rf64 && size == 0xFFFFFFFFu)
+                return -1;
+            break;
+        }
+        if (size > (uint64_t)INT64_MAX - 9 - (uint64_t)body)
+            return -1;
+        at = body + (off_t)(size + (size & 1)); /* chunks are padded to even sizes */
+    }
+    if (!data_size || !block_align || !wav_linear_tag(tag))
+        return -1;
+    return (int64_t)(data_size / block_align);
+}
+
 /* Decodes path into clip. On failure returns the status, fills reason (without the
- * path) and *known_seconds (the header's length, 0 if unknown), leaves clip zeroed. */
+ * path) and *known_seconds (the header's length, 0 if unknown), leaves clip zeroed.
+ * On success, when the file holds fewer frames than its header promises, sets
+ * cut_short to one line saying how much is missing, else to "". */
 static anc_status read_one(const char *path, const anc_audio_settings *s,
-                           anc_audio_clip *clip, char *reason, double *known_seconds)
+                           anc_audio_clip *clip, char *reason, double *known_seconds,
+                           char *cut_short)
 {
     anc_status st = ANC_OK;
     SNDFILE *sf = NULL;
@@ -145,6 +211,7 @@ static anc_status read_one(const char *path, const anc_audio_settings *s,
     memset(clip, 0, sizeof *clip);
     *known_seconds = 0.0;
     reason[0] = '\0';
+    cut_short[0] = '\0';
 
     /* O_NONBLOCK: a FIFO must not hang the open; it has no effect on regular files. */
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -163,6 +230,7 @@ static anc_status read_one(const char *path, const anc_audio_settings *s,
         close(fd);
         return ANC_E_FORMAT;
     }
+    const int64_t wav_frames = wav_promised_frames(fd);
     SF_INFO info;
     memset(&info, 0, sizeof info);
     /* The descriptor stays ours (close_desc false) so it is closed exactly once on
@@ -310,6 +378,16 @@ static anc_status read_one(const char *path, const anc_audio_settings *s,
     clip->original_rate = info.samplerate;
     clip->channels = info.channels;
     clip->seconds = (double)frames_read / info.samplerate;
+    /* Cut short: the WAV header, or libsndfile's length for other formats, promised
+     * more than could be decoded. */
+    uint64_t promised = length_known ? (uint64_t)info.frames : 0;
+    if (wav_frames > 0 && (uint64_t)wav_frames > promised)
+        promised = (uint64_t)wav_frames;
+    if (promised > frames_read)
+        reason_set(cut_short, "truncated, %.2f s of %.2f s missing (header promises %llu "
+                   "frames, file holds %llu)", (double)(promised - frames_read) / info.samplerate,
+                   (double)promised / info.samplerate, (unsigned long long)promised,
+                   (unsigned long long)frames_read);
 
 done:
     if (st == ANC_E_NOMEM && !reason[0])
@@ -340,7 +418,7 @@ void anc_audio_clip_clear(anc_audio_clip *clip)
 anc_status anc_audio_read_file(const char *path, const anc_audio_settings *settings,
                                anc_audio_clip *clip, anc_error *err)
 {
-    char reason[REASON_MAX];
+    char reason[REASON_MAX], cut_short[REASON_MAX];
     double known;
     if (!clip)
         return anc_error_set(err, ANC_E_INVALID, "clip is NULL");
@@ -350,9 +428,11 @@ anc_status anc_audio_read_file(const char *path, const anc_audio_settings *setti
         return st;
     if (!path)
         return anc_error_set(err, ANC_E_INVALID, "path is NULL");
-    st = read_one(path, settings, clip, reason, &known);
+    st = read_one(path, settings, clip, reason, &known, cut_short);
     if (st)
         return anc_error_set(err, st, "%s: %s", path, reason);
+    if (cut_short[0] && settings->warn_used)
+        settings->warn_used(settings->warn_user, path, cut_short);
     return ANC_OK;
 }
 
@@ -476,9 +556,9 @@ static int mark_seen(walker *w, const char *path, const struct stat *sb, const c
 static anc_status add_file(walker *w, const char *path)
 {
     anc_audio_clip clip;
-    char reason[REASON_MAX];
+    char reason[REASON_MAX], cut_short[REASON_MAX];
     double known = 0.0;
-    anc_status st = read_one(path, w->s, &clip, reason, &known);
+    anc_status st = read_one(path, w->s, &clip, reason, &known, cut_short);
     if (st == ANC_E_NOMEM)
         return anc_error_set(w->err, ANC_E_NOMEM, "%s: out of memory while reading", path);
     if (st) {
@@ -500,6 +580,11 @@ static anc_status add_file(walker *w, const char *path)
     w->c->clips[w->c->n_clips++] = clip;
     w->c->summary.files_used++;
     w->c->summary.seconds_used += clip.seconds;
+    if (cut_short[0]) {
+        w->c->summary.files_truncated++;
+        if (w->s->warn_used)
+            w->s->warn_used(w->s->warn_user, path, cut_short);
+    }
     return ANC_OK;
 }
 

@@ -23,21 +23,27 @@ typedef enum anc_audio_quality {
     ANC_AUDIO_QUALITY_MEDIUM = 1  /* SRC_SINC_MEDIUM_QUALITY: 90% bandwidth, ~70x real time */
 } anc_audio_quality;
 
-/* Called once for every input that is not used. path is the file as reached from
- * the inputs; reason is one line without a trailing newline ("not audio: ...",
- * "too short: ...", "same file as X", ...). Both strings are valid only during
- * the call. */
+/* A report about one input (see the settings' warn and warn_used). path is the file
+ * as reached from the inputs; reason is one line without a trailing newline ("not
+ * audio: ...", "too short: ...", "same file as X", "truncated, ..."). Both strings
+ * are valid only during the call. */
 typedef void (*anc_audio_warn_fn)(void *user, const char *path, const char *reason);
 
 typedef struct anc_audio_settings {
     int target_rate;           /* Hz, ANC_AUDIO_MIN_RATE..ANC_AUDIO_MAX_RATE */
     size_t min_samples;        /* at target_rate; shorter files are skipped (e.g. one FFT) */
     anc_audio_quality quality;
-    anc_audio_warn_fn warn;    /* may be NULL: skipped files are then only counted */
-    void *warn_user;
+    /* Called once for every input that is not used. May be NULL: skipped files are
+     * then only counted. */
+    anc_audio_warn_fn warn;
+    /* Called once for every file that is used although cut short (it holds fewer
+     * frames than its header promises), reason "truncated, 1.25 s of 3.00 s missing
+     * (header promises 132300 frames, file holds 77175)". May be NULL. */
+    anc_audio_warn_fn warn_used;
+    void *warn_user;           /* passed to both callbacks */
 } anc_audio_settings;
 
-/* target_rate 44100, min_samples 1, quality MEDIUM, no callback. */
+/* target_rate 44100, min_samples 1, quality MEDIUM, no callbacks. */
 void anc_audio_settings_default(anc_audio_settings *s);
 
 typedef struct anc_audio_clip {
@@ -56,6 +62,7 @@ typedef struct anc_audio_summary {
     size_t files_repeated;    /* the same file (st_dev, st_ino) reached twice, or a
                                * folder reached again through a symlink: not counted
                                * as skipped, since no audio is lost */
+    size_t files_truncated;   /* used, but holding less than their header promises */
     double seconds_used;
     double seconds_skipped;   /* of skipped files whose length is known and whose
                                * header is sane (an absurd header's is not trusted) */
@@ -77,8 +84,10 @@ typedef struct anc_audio_corpus {
  * ANC_AUDIO_MAX_CHANNELS channels, rate outside ANC_AUDIO_MIN_RATE..MAX_RATE), it
  * holds no frames, a sample is NaN or Inf, or it is shorter than min_samples after
  * resampling. Large values are kept as they are. A file cut short (a WAV whose
- * header promises more data than it holds) gives the whole frames it does hold, as
- * libsndfile reads it; a decoding error part-way through skips the file.
+ * header promises more data than it holds, or any format that decodes to fewer
+ * frames than its stated length) gives the whole frames it does hold, with one
+ * warn_used call saying how much is missing; a decoding error part-way through
+ * skips the file.
  *
  * Returns ANC_OK with *out set (possibly with zero clips: the caller decides whether
  * that is an error), or, with *out NULL and err filled: ANC_E_INVALID for bad
@@ -95,8 +104,8 @@ anc_status anc_audio_load(const char *const *inputs, size_t n_inputs,
  * libsndfile gives for a failed open comes from a global and may then be mixed up. */
 void anc_audio_corpus_free(anc_audio_corpus *c);
 
-/* Reads one sound file into *clip (same rules as anc_audio_load; no folders, no
- * callback). On success the caller owns clip->path and clip->samples and frees them
+/* Reads one sound file into *clip (same rules as anc_audio_load; no folders; only
+ * the warn_used callback, for a file cut short). On success the caller owns clip->path and clip->samples and frees them
  * with anc_audio_clip_clear(). Returns ANC_OK; ANC_E_IO (cannot open / read),
  * ANC_E_FORMAT (not audio, absurd header, no frames, too short), ANC_E_NUMERIC
  * (NaN or Inf), ANC_E_INVALID (bad settings) or ANC_E_NOMEM, with the reason and the

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,18 @@ void anc_cli_warn(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+void anc_cli_warn_skipped(void *user, const char *path, const char *reason)
+{
+    (void)user;
+    anc_cli_warn("skipping %s: %s", path, reason);
+}
+
+void anc_cli_warn_used(void *user, const char *path, const char *reason)
+{
+    (void)user;
+    anc_cli_warn("%s: %s", path, reason);
 }
 
 long anc_cli_int(const char *opt, const char *s, long lo, long hi)
@@ -112,6 +125,19 @@ int anc_cli_double_list(const char *opt, const char *s, double *out, int max, do
 }
 
 int anc_cli_is_tty(void) { return isatty(STDERR_FILENO); }
+
+int anc_cli_cores(void)
+{
+    /* The cores this process may run on (taskset, cgroup cpusets), not all the
+     * machine has; the count of online processors when that cannot be asked. */
+    cpu_set_t set;
+    long n = 0;
+    if (sched_getaffinity(0, sizeof set, &set) == 0)
+        n = CPU_COUNT(&set);
+    if (n < 1)
+        n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > ANC_CLI_MAX_THREADS ? ANC_CLI_MAX_THREADS : (int)n;
+}
 
 double anc_cli_now(void)
 {

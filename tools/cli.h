@@ -25,6 +25,12 @@ __attribute__((format(printf, 1, 2)))
 #endif
 void anc_cli_warn(const char *fmt, ...);
 
+/* Callbacks for the corpus reader (anc_audio_warn_fn in audio_in.h; user unused):
+ * "warning: skipping PATH: REASON" for a file not used, "warning: PATH: REASON"
+ * for one used in part (cut short). */
+void anc_cli_warn_skipped(void *user, const char *path, const char *reason);
+void anc_cli_warn_used(void *user, const char *path, const char *reason);
+
 /* Strict parsers for option values: the whole string must be a number in
  * [lo, hi]; otherwise they die with exit code 2 naming the option. */
 long anc_cli_int(const char *opt, const char *s, long lo, long hi);
@@ -35,6 +41,11 @@ unsigned long long anc_cli_u64(const char *opt, const char *s);
 int anc_cli_int_list(const char *opt, const char *s, int *out, int max, long lo, long hi);
 /* Comma-separated floats ("0.5,-1,2"); returns the count (1..max) or dies. */
 int anc_cli_double_list(const char *opt, const char *s, double *out, int max, double lo, double hi);
+
+/* The cores this process may use (its CPU affinity), 1 .. ANC_CLI_MAX_THREADS:
+ * the default for --threads. */
+#define ANC_CLI_MAX_THREADS 256
+int anc_cli_cores(void);
 
 /* Whether stderr is a terminal (progress bars are drawn only then). */
 int anc_cli_is_tty(void);

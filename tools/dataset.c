@@ -96,11 +96,7 @@ anc_status anc_dataset_build(const anc_audio_corpus *corpus, int n_fft, int hop,
         for (size_t f = 0; f < nf; f++) {
             float *db = ds->z + n * nb;
             anc_mag_to_db(mag + f * nb, db, nb);
-            float peak = db[0];
-            for (int k = 1; k < nb; k++)
-                if (db[k] > peak)
-                    peak = db[k];
-            if (!(peak > ANC_LSD_GATE_DB))
+            if (!anc_frame_above_gate(db, nb))
                 continue;
             ds->clip[n] = (uint32_t)c;
             if (!ds->is_val[c])

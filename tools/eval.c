@@ -108,12 +108,6 @@ static int parse(int argc, char **argv, options *o)
     return optind;
 }
 
-static void warn_file(void *user, const char *path, const char *reason)
-{
-    (void)user;
-    anc_cli_warn("skipping %s: %s", path, reason);
-}
-
 static void *xmalloc(size_t count, size_t size)
 {
     void *p = size && count > SIZE_MAX / size ? NULL
@@ -161,13 +155,8 @@ static void score_batch(evaluator *e, const float *x, int m, const char *clip)
         e->elbo_sum += -l.total * m / (double)ELBO_DRAWS;
     }
 
-    anc_vae_encode(e->vae, x, m, e->mu, e->lv);
-    anc_vae_decode(e->vae, e->mu, m, e->f);
-    for (int j = 0; j < m; j++) {
-        anc_features_denormalize(e->mean, e->std, x + (size_t)j * D, e->db_a, D);
-        anc_features_denormalize(e->mean, e->std, e->f + (size_t)j * D, e->db_b, D);
-        anc_lsd_add_db(&e->lsd, e->db_a, e->db_b, D);
-    }
+    anc_vae_add_recon_lsd(e->vae, x, m, e->mean, e->std, e->mu, e->lv, e->f, e->db_a, e->db_b,
+                          &e->lsd);
 
     /* log w_k = log N(x; f(z_k), sigma^2 I) + log N(z_k; 0, I) - log q(z_k|x). The
      * L/2 log 2 pi of the prior and the posterior cancel and are left out. */
@@ -232,17 +221,13 @@ static void eval_clip(evaluator *e, const anc_audio_clip *clip)
     const size_t nf = anc_stft_num_frames(e->st, clip->n);
     anc_stft_analyze_magnitude(e->st, clip->samples, clip->n, e->mag);
 
-    /* Features of every frame; the gated ones (peak above -60 dBFS, exactly the
-     * test of tools/dataset.c) are also packed for scoring. */
+    /* Features of every frame; those above the gate (the trainer's frames) are
+     * also packed for scoring. */
     size_t ng = 0;
     for (size_t t = 0; t < nf; t++) {
         anc_mag_to_db(e->mag + t * D, e->db_a, D);
-        float peak = e->db_a[0];
-        for (int k = 1; k < D; k++)
-            if (e->db_a[k] > peak)
-                peak = e->db_a[k];
         anc_features_normalize(e->mean, e->std, e->db_a, e->feat + t * D, D);
-        if (peak > ANC_LSD_GATE_DB)
+        if (anc_frame_above_gate(e->db_a, D))
             memcpy(e->gated + ng++ * D, e->feat + t * D, sizeof(float) * D);
     }
     for (size_t i = 0; i < ng; i += BATCH)
@@ -282,7 +267,8 @@ int main(int argc, char **argv)
     anc_audio_settings_default(&as);
     as.target_rate = (int)h->sample_rate;
     as.min_samples = h->n_fft; /* as the trainer: a clip shorter than one FFT is no sound */
-    as.warn = warn_file;
+    as.warn = anc_cli_warn_skipped;
+    as.warn_used = anc_cli_warn_used;
     anc_audio_corpus *corpus;
     if (anc_audio_load((const char *const *)argv + first, (size_t)(argc - first), &as, &corpus,
                        &err) != ANC_OK)

@@ -1,7 +1,10 @@
-/* model_vae.c — a loaded model's parameters in a batched anc_vae (see model_vae.h). */
+/* model_vae.c — a loaded model's parameters in a batched anc_vae, and the
+ * posterior-mean LSD (see model_vae.h). */
 #include "model_vae.h"
 
 #include <string.h>
+
+#include "feature.h"
 
 anc_status anc_vae_from_model(const anc_model *m, int max_batch, anc_vae **out, anc_error *err)
 {
@@ -27,4 +30,18 @@ anc_status anc_vae_from_model(const anc_model *m, int max_batch, anc_vae **out, 
     memcpy(anc_vae_params(vae), anc_model_params_const(m), n * sizeof(float));
     *out = vae;
     return ANC_OK;
+}
+
+void anc_vae_add_recon_lsd(anc_vae *vae, const float *x, int m, const float *mean,
+                           const float *std, float *mu, float *lv, float *f, float *db_x,
+                           float *db_f, anc_lsd *acc)
+{
+    const int D = anc_vae_get_config(vae)->n_input;
+    anc_vae_encode(vae, x, m, mu, lv);
+    anc_vae_decode(vae, mu, m, f);
+    for (int j = 0; j < m; j++) {
+        anc_features_denormalize(mean, std, x + (size_t)j * D, db_x, D);
+        anc_features_denormalize(mean, std, f + (size_t)j * D, db_f, D);
+        anc_lsd_add_db(acc, db_x, db_f, D);
+    }
 }

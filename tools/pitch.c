@@ -85,6 +85,7 @@ int main(int argc, char **argv)
     anc_audio_settings_default(&as);
     as.target_rate = (int)lround(rate);
     as.quality = ANC_AUDIO_QUALITY_BEST;
+    as.warn_used = anc_cli_warn_used; /* a recording cut short: say how much is missing */
     anc_audio_clip clip = {0};
     anc_status s = anc_audio_read_file(path, &as, &clip, &err);
     if (s != ANC_OK) {

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomic_file.h"
 #include "audio_in.h"
 #include "cli.h"
 #include "engine.h"
@@ -44,45 +45,25 @@ static void usage(FILE *f)
             "  --block N            frames per processing block (default 256)\n");
 }
 
-/* The output is written beside its target and renamed into place, so a failed
- * render never leaves a half file and never destroys an earlier render of the
- * same name. The temporary is created before the work starts: an unwritable
- * destination fails at once. */
-typedef struct out_file {
-    const char *path;
-    char *tmp;
-    int fd;
-} out_file;
+/* The output is written beside its target and renamed into place (atomic_file.h),
+ * so a failed render never leaves a half file and never destroys an earlier render
+ * of the same name. The temporary is created before the work starts: an
+ * unwritable destination fails at once. */
+typedef anc_atomic_file out_file;
 
 static out_file *pending; /* removed on any later failure (atexit) */
 
 static void remove_pending(void)
 {
-    if (pending && pending->tmp) {
-        unlink(pending->tmp);
-        free(pending->tmp);
-        pending->tmp = NULL;
-    }
+    anc_atomic_abort(pending);
 }
 
 static void out_open(out_file *o, const char *path)
 {
-    static const char suffix[] = ".tmp-XXXXXX";
-    const size_t len = strlen(path);
-    o->path = path;
-    o->tmp = malloc(len + sizeof suffix);
-    if (!o->tmp)
-        anc_cli_die(ANC_EXIT_FAILURE, "out of memory for %s", path);
-    memcpy(o->tmp, path, len);
-    memcpy(o->tmp + len, suffix, sizeof suffix);
-    o->fd = mkstemp(o->tmp);
-    if (o->fd < 0) {
-        const int e = errno;
-        free(o->tmp);
-        o->tmp = NULL;
-        anc_cli_die(ANC_EXIT_USAGE, "cannot write %s: %s", path, strerror(e));
-    }
-    fchmod(o->fd, 0644); /* mkstemp makes it private; a render is ordinary data */
+    anc_error err;
+    if (anc_atomic_begin(o, path, &err) != ANC_OK)
+        anc_cli_die(err.status == ANC_E_NOMEM ? ANC_EXIT_FAILURE : ANC_EXIT_USAGE,
+                    "cannot write %s", err.message);
     pending = o;
     atexit(remove_pending);
 }
@@ -90,17 +71,17 @@ static void out_open(out_file *o, const char *path)
 static void out_write_wav(out_file *o, const float *y, size_t n, int rate)
 {
     SF_INFO info = {.samplerate = rate, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT};
-    SNDFILE *f = sf_open_fd(o->fd, SFM_WRITE, &info, SF_TRUE);
+    SNDFILE *f = sf_open_fd(o->fd, SFM_WRITE, &info, SF_FALSE); /* the commit closes it */
     if (!f)
         anc_cli_die(ANC_EXIT_USAGE, "cannot write %s: %s", o->path, sf_strerror(NULL));
     sf_command(f, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
     const sf_count_t w = sf_write_float(f, y, (sf_count_t)n);
     if (sf_close(f) != 0 || w != (sf_count_t)n)
         anc_cli_die(ANC_EXIT_FAILURE, "cannot write %s: short write (disk full?)", o->path);
-    if (rename(o->tmp, o->path) != 0)
-        anc_cli_die(ANC_EXIT_USAGE, "cannot write %s: %s", o->path, strerror(errno));
-    free(o->tmp);
-    o->tmp = NULL;
+    anc_error err;
+    if (anc_atomic_commit(o, &err) != ANC_OK)
+        anc_cli_die(ANC_EXIT_USAGE, "cannot write %s", err.message);
+    pending = NULL;
 }
 
 int main(int argc, char **argv)
@@ -197,6 +178,7 @@ int main(int argc, char **argv)
         anc_audio_settings_default(&as);
         as.target_rate = (int)h->sample_rate;
         as.min_samples = 1;
+        as.warn_used = anc_cli_warn_used; /* a recording cut short: say how much is missing */
         anc_audio_clip clip;
         if (anc_audio_read_file(input, &as, &clip, &err) != ANC_OK)
             anc_cli_die(ANC_EXIT_USAGE, "%s", err.message);

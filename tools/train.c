@@ -15,6 +15,8 @@
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,7 @@
 #include "feature.h"
 #include "metrics.h"
 #include "model.h"
+#include "model_vae.h"
 #include "pca.h"
 #include "presets.h"
 #include "rng.h"
@@ -64,7 +67,8 @@ static void usage(FILE *f)
             "  --warmup STEPS        steps over which the KL weight rises from 0 (default 2000)\n"
             "  --clip X              gradient norm limit (default 50)\n"
             "  --seed S              random seed (default 1)\n"
-            "  --threads T           cores to use (default 1)\n"
+            "  --threads T           cores to use (default: all this process may use,\n"
+            "                        here %d); the same seed and T give the same model\n"
             "  --rate HZ             model sample rate (default 44100)\n"
             "  --fft N               FFT size (default 2048: 46 ms at 44.1 kHz, so the\n"
             "                        harmonics of low notes are resolved)\n"
@@ -79,7 +83,7 @@ static void usage(FILE *f)
             "  --quiet               only the final summary\n"
             "  --dump-frames FILE    write the normalised training frames (for benchmarks:\n"
             "                        int32 frames, int32 bins, then float32 values, little-endian)\n"
-            "                        and exit\n");
+            "                        and exit\n", anc_cli_cores());
 }
 
 static void parse(int argc, char **argv, options *o, int *first_input)
@@ -104,7 +108,7 @@ static void parse(int argc, char **argv, options *o, int *first_input)
         {"presets-model", required_argument, 0, O_PMODEL},
         {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
     *o = (options){.latent = 8, .n_hidden = 2, .hidden = {512, 256}, .act = ANC_ACT_SILU,
-                   .epochs = 30, .batch = 256, .threads = 1, .rate = 44100, .fft = 2048,
+                   .epochs = 30, .batch = 256, .threads = anc_cli_cores(), .rate = 44100, .fft = 2048,
                    .hop = 512, .lr = 1e-3, .beta = 1.0, .val = 0.1, .clip = 50.0,
                    .warmup = 2000, .seed = 1, .stop_after = -1,
                    .fault_nan = -1};
@@ -120,6 +124,10 @@ static void parse(int argc, char **argv, options *o, int *first_input)
             else
                 o->n_hidden = anc_cli_int_list("--hidden", optarg, o->hidden, ANC_MAX_HIDDEN, 1,
                                                ANC_MAX_WIDTH);
+            /* Widths past the last layer are 0, as the model file stores them: none of
+             * the default's may linger behind a shorter list. */
+            for (int i = o->n_hidden; i < ANC_MAX_HIDDEN; i++)
+                o->hidden[i] = 0;
             break;
         case O_ACT:
             o->act = anc_activation_from_name(optarg);
@@ -134,7 +142,9 @@ static void parse(int argc, char **argv, options *o, int *first_input)
         case O_WARMUP: o->warmup = anc_cli_int("--warmup", optarg, 0, LONG_MAX); break;
         case O_CLIP: o->clip = anc_cli_double("--clip", optarg, 1e-6, 1e12); break;
         case O_SEED: o->seed = anc_cli_u64("--seed", optarg); break;
-        case O_THREADS: o->threads = (int)anc_cli_int("--threads", optarg, 1, 256); break;
+        case O_THREADS:
+            o->threads = (int)anc_cli_int("--threads", optarg, 1, ANC_CLI_MAX_THREADS);
+            break;
         case O_RATE: o->rate = (int)anc_cli_int("--rate", optarg, 8000, 384000); break;
         case O_FFT: o->fft = (int)anc_cli_int("--fft", optarg, ANC_STFT_MIN_FFT, ANC_MODEL_MAX_FFT); break;
         case O_HOP: o->hop = (int)anc_cli_int("--hop", optarg, 1, ANC_MODEL_MAX_FFT / 2); break;
@@ -187,7 +197,7 @@ static void check_writable(const char *what, const char *path)
 }
 
 /* Removes temporaries that an earlier run killed in the middle of a save left
- * beside path (anc_model_save writes PATH.tmp-XXXXXX, then renames it). */
+ * beside path (atomic_file.h writes PATH.tmp-XXXXXX, then renames it). */
 static void remove_stale_temporaries(const char *path)
 {
     char pattern[PATH_MAX + 16];
@@ -201,13 +211,7 @@ static void remove_stale_temporaries(const char *path)
     globfree(&g);
 }
 
-static void warn_file(void *user, const char *path, const char *reason)
-{
-    (void)user;
-    anc_cli_warn("skipping %s: %s", path, reason);
-}
-
-/* ---- training state and checkpoints -------------------------------------- */
+/* ---- training state ------------------------------------------------------ */
 
 typedef struct state {
     int epoch;           /* epochs completed */
@@ -218,66 +222,112 @@ typedef struct state {
     anc_adam adam;
     long long bad;       /* batches skipped for a non-finite loss or gradient */
     double sum_total, sum_rec, sum_kl; /* running sums over this epoch's batches */
+    uint64_t n_train;    /* training frames: guards against resuming on other data */
 } state;
 
-#define STATE_WORDS 41
+/* A checkpoint stores the state as named records of the model file, one per field
+ * below (the optimiser's moments are records too, see write_checkpoint). Records
+ * hold f32 or u32 values, so 64-bit integers and doubles are two u32 words each,
+ * low word first. */
+typedef enum { FIELD_INT, FIELD_I64, FIELD_U64, FIELD_F32, FIELD_F64 } field_kind;
+_Static_assert(sizeof(long long) == 8 && sizeof(uint64_t) == 8 && sizeof(double) == 8,
+               "I64, U64 and F64 fields are copied as 8 bytes");
 
-static void put64(uint32_t *w, uint64_t v) { w[0] = (uint32_t)v; w[1] = (uint32_t)(v >> 32); }
-static uint64_t get64(const uint32_t *w) { return (uint64_t)w[0] | (uint64_t)w[1] << 32; }
-static uint64_t dbits(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
-static double bitsd(uint64_t u) { double d; memcpy(&d, &u, 8); return d; }
+typedef struct state_field {
+    const char *name;
+    field_kind kind;
+    int count;     /* values */
+    size_t offset; /* in state */
+} state_field;
 
-/* An anc_rng as 11 words: the four state words, the spare Gaussian, its flag. */
-static void pack_rng(uint32_t *w, const anc_rng *r)
+#define FIELD(name, kind, count, member) {name, kind, count, offsetof(state, member)}
+static const state_field STATE_FIELDS[] = {
+    FIELD("train.epoch", FIELD_INT, 1, epoch),
+    FIELD("train.batch", FIELD_I64, 1, batch),
+    FIELD("train.step", FIELD_I64, 1, step),
+    FIELD("train.skipped", FIELD_I64, 1, bad),
+    FIELD("train.frames", FIELD_U64, 1, n_train),
+    FIELD("train.adam.t", FIELD_I64, 1, adam.t),
+    FIELD("train.adam.lr", FIELD_F32, 1, adam.lr),
+    FIELD("train.rng_epoch.s", FIELD_U64, 4, rng_epoch.s),
+    FIELD("train.rng_epoch.spare", FIELD_F64, 1, rng_epoch.spare),
+    FIELD("train.rng_epoch.has_spare", FIELD_INT, 1, rng_epoch.has_spare),
+    FIELD("train.rng.s", FIELD_U64, 4, rng.s),
+    FIELD("train.rng.spare", FIELD_F64, 1, rng.spare),
+    FIELD("train.rng.has_spare", FIELD_INT, 1, rng.has_spare),
+    FIELD("train.sum.total", FIELD_F64, 1, sum_total),
+    FIELD("train.sum.rec", FIELD_F64, 1, sum_rec),
+    FIELD("train.sum.kl", FIELD_F64, 1, sum_kl),
+};
+#undef FIELD
+#define N_STATE_FIELDS (sizeof STATE_FIELDS / sizeof STATE_FIELDS[0])
+#define FIELD_MAX_WORDS 8 /* four 64-bit values */
+
+static size_t field_words(const state_field *f)
 {
-    for (int i = 0; i < 4; i++)
-        put64(w + 2 * i, r->s[i]);
-    put64(w + 8, dbits(r->spare));
-    w[10] = (uint32_t)r->has_spare;
+    return (size_t)f->count * (f->kind == FIELD_INT || f->kind == FIELD_F32 ? 1 : 2);
 }
 
-static void unpack_rng(const uint32_t *w, anc_rng *r)
+/* Adds every state field to m as its record. */
+static anc_status put_state(anc_model *m, const state *s, anc_error *err)
 {
-    for (int i = 0; i < 4; i++)
-        r->s[i] = get64(w + 2 * i);
-    r->spare = bitsd(get64(w + 8));
-    r->has_spare = (int)w[10];
+    for (size_t i = 0; i < N_STATE_FIELDS; i++) {
+        const state_field *f = &STATE_FIELDS[i];
+        const unsigned char *p = (const unsigned char *)s + f->offset;
+        uint32_t w[FIELD_MAX_WORDS];
+        anc_status st;
+        if (f->kind == FIELD_F32) {
+            st = anc_model_set_extra(m, f->name, ANC_DTYPE_F32, p, (size_t)f->count, err);
+        } else {
+            for (int j = 0; j < f->count; j++) {
+                uint64_t v;
+                if (f->kind == FIELD_INT) {
+                    int x;
+                    memcpy(&x, p + j * sizeof x, sizeof x);
+                    w[j] = (uint32_t)x;
+                    continue;
+                }
+                memcpy(&v, p + j * sizeof v, sizeof v); /* long long, uint64_t, double */
+                w[2 * j] = (uint32_t)v;
+                w[2 * j + 1] = (uint32_t)(v >> 32);
+            }
+            st = anc_model_set_extra(m, f->name, ANC_DTYPE_U32, w, field_words(f), err);
+        }
+        if (st != ANC_OK)
+            return st;
+    }
+    return ANC_OK;
 }
 
-/* The "train.state" record of a checkpoint: word offsets below. n_train guards
- * against resuming on different data. */
-static void pack_state(uint32_t *w, const state *s, size_t n_train)
+/* Reads every state field of s from m's records. Returns the name of the first
+ * record that is missing or has another size, or NULL when all were read. */
+static const char *get_state(const anc_model *m, state *s)
 {
-    memset(w, 0, STATE_WORDS * sizeof *w);
-    w[0] = (uint32_t)s->epoch;
-    put64(w + 1, (uint64_t)s->batch);
-    put64(w + 3, (uint64_t)s->step);
-    put64(w + 5, (uint64_t)s->adam.t);
-    put64(w + 7, dbits(s->adam.lr));
-    put64(w + 9, (uint64_t)s->bad);
-    put64(w + 11, (uint64_t)n_train);
-    pack_rng(w + 13, &s->rng_epoch);
-    pack_rng(w + 24, &s->rng);
-    put64(w + 35, dbits(s->sum_total));
-    put64(w + 37, dbits(s->sum_rec));
-    put64(w + 39, dbits(s->sum_kl));
-}
-
-static size_t unpack_state(const uint32_t *w, state *s, float lr_default)
-{
-    anc_adam_init(&s->adam, lr_default);
-    s->epoch = (int)w[0];
-    s->batch = (long long)get64(w + 1);
-    s->step = (long long)get64(w + 3);
-    s->adam.t = (long long)get64(w + 5);
-    s->adam.lr = (float)bitsd(get64(w + 7));
-    s->bad = (long long)get64(w + 9);
-    unpack_rng(w + 13, &s->rng_epoch);
-    unpack_rng(w + 24, &s->rng);
-    s->sum_total = bitsd(get64(w + 35));
-    s->sum_rec = bitsd(get64(w + 37));
-    s->sum_kl = bitsd(get64(w + 39));
-    return (size_t)get64(w + 11);
+    for (size_t i = 0; i < N_STATE_FIELDS; i++) {
+        const state_field *f = &STATE_FIELDS[i];
+        unsigned char *p = (unsigned char *)s + f->offset;
+        size_t n;
+        if (f->kind == FIELD_F32) {
+            const float *v = anc_model_get_extra(m, f->name, ANC_DTYPE_F32, &n);
+            if (!v || n != (size_t)f->count)
+                return f->name;
+            memcpy(p, v, n * sizeof *v);
+            continue;
+        }
+        const uint32_t *w = anc_model_get_extra(m, f->name, ANC_DTYPE_U32, &n);
+        if (!w || n != field_words(f))
+            return f->name;
+        for (int j = 0; j < f->count; j++) {
+            if (f->kind == FIELD_INT) {
+                int x = (int)w[j];
+                memcpy(p + j * sizeof x, &x, sizeof x);
+                continue;
+            }
+            uint64_t v = (uint64_t)w[2 * j] | (uint64_t)w[2 * j + 1] << 32;
+            memcpy(p + j * sizeof v, &v, sizeof v);
+        }
+    }
+    return NULL;
 }
 
 /* ---- evaluation ---------------------------------------------------------- */
@@ -313,13 +363,7 @@ static eval_result evaluate(anc_vae *vae, const anc_dataset *ds, const size_t *i
             rec += l.rec * m;
             kl += l.kl * m;
         }
-        anc_vae_encode(vae, x, m, mu, NULL);
-        anc_vae_decode(vae, mu, m, f);
-        for (int j = 0; j < m; j++) {
-            anc_features_denormalize(ds->mean, ds->std, x + (size_t)j * D, a, D);
-            anc_features_denormalize(ds->mean, ds->std, f + (size_t)j * D, b, D);
-            anc_lsd_add_db(&lsd, a, b, D);
-        }
+        anc_vae_add_recon_lsd(vae, x, m, ds->mean, ds->std, mu, NULL, f, a, b, &lsd);
     }
     r.lsd_db = anc_lsd_result(&lsd);
     if (rng && n) {
@@ -378,20 +422,18 @@ static anc_model *new_model(const options *o, const anc_vae_config *cfg, const a
 }
 
 /* A checkpoint is a model file (the plugin can even play it) with the optimiser
- * moments and the loop state as extra records. Written atomically. */
+ * moments ("train.adam.m", "train.adam.v") and the loop state (STATE_FIELDS) as
+ * extra records. Written atomically. */
 static void write_checkpoint(const options *o, anc_vae *vae, const anc_dataset *ds,
                              const state *s)
 {
     anc_model *m = new_model(o, anc_vae_get_config(vae), ds, anc_vae_params(vae));
     anc_model_header_mut(m)->epochs = (uint32_t)s->epoch;
-    uint32_t w[STATE_WORDS];
-    pack_state(w, s, ds->n_train);
     anc_error err;
     size_t np = anc_vae_num_params(vae);
-    if (anc_model_set_extra(m, "train.adam_m", ANC_DTYPE_F32, anc_vae_adam_m(vae), np, &err) ||
-        anc_model_set_extra(m, "train.adam_v", ANC_DTYPE_F32, anc_vae_adam_v(vae), np, &err) ||
-        anc_model_set_extra(m, "train.state", ANC_DTYPE_U32, w, STATE_WORDS, &err) ||
-        anc_model_save(m, o->checkpoint, &err))
+    if (anc_model_set_extra(m, "train.adam.m", ANC_DTYPE_F32, anc_vae_adam_m(vae), np, &err) ||
+        anc_model_set_extra(m, "train.adam.v", ANC_DTYPE_F32, anc_vae_adam_v(vae), np, &err) ||
+        put_state(m, s, &err) || anc_model_save(m, o->checkpoint, &err))
         anc_cli_die(ANC_EXIT_FAILURE, "cannot write checkpoint: %s", err.message);
     anc_model_free(m);
 }
@@ -407,21 +449,32 @@ static void read_checkpoint(const options *o, anc_vae *vae, const anc_dataset *d
     const anc_vae_config *c = anc_vae_get_config(vae);
     int same = h->sample_rate == (uint32_t)o->rate && h->n_fft == (uint32_t)o->fft &&
                h->hop == (uint32_t)o->hop && h->arch.n_latent == c->n_latent &&
-               h->arch.n_hidden == c->n_hidden && h->arch.act == c->act &&
-               !memcmp(h->arch.hidden, c->hidden, sizeof c->hidden) && h->seed == o->seed;
-    size_t np = anc_vae_num_params(vae), n;
-    const float *am = anc_model_get_extra(m, "train.adam_m", ANC_DTYPE_F32, &n);
-    const float *av = n == np ? anc_model_get_extra(m, "train.adam_v", ANC_DTYPE_F32, &n) : NULL;
-    const uint32_t *w = anc_model_get_extra(m, "train.state", ANC_DTYPE_U32, &n);
+               h->arch.n_hidden == c->n_hidden && h->arch.act == c->act && h->seed == o->seed;
+    for (int i = 0; same && i < c->n_hidden; i++) /* the file keeps only the used widths */
+        same = h->arch.hidden[i] == c->hidden[i];
     if (!same)
         anc_cli_die(ANC_EXIT_USAGE, "cannot resume from %s: it was trained with other settings "
                     "(rate, FFT, hop, architecture or seed)", o->checkpoint);
-    if (!am || !av || !w || n != STATE_WORDS)
+    size_t n;
+    if (anc_model_get_extra(m, "train.state", ANC_DTYPE_U32, &n))
+        anc_cli_die(ANC_EXIT_USAGE, "cannot resume from %s: it was written by an older "
+                    "ancestral-train, whose training state this one does not read; start "
+                    "afresh (without --resume, or delete it)", o->checkpoint);
+    size_t np = anc_vae_num_params(vae);
+    const float *am = anc_model_get_extra(m, "train.adam.m", ANC_DTYPE_F32, &n);
+    const float *av = n == np ? anc_model_get_extra(m, "train.adam.v", ANC_DTYPE_F32, &n) : NULL;
+    if (!am || !av || n != np)
         anc_cli_die(ANC_EXIT_USAGE, "cannot resume from %s: it holds no training state",
                     o->checkpoint);
-    if (unpack_state(w, s, (float)o->lr) != ds->n_train)
+    anc_adam_init(&s->adam, (float)o->lr);
+    const char *bad = get_state(m, s);
+    if (bad)
+        anc_cli_die(ANC_EXIT_USAGE, "cannot resume from %s: its record %s is missing or has "
+                    "the wrong size", o->checkpoint, bad);
+    if (s->n_train != ds->n_train)
         anc_cli_die(ANC_EXIT_USAGE, "cannot resume from %s: the inputs have changed (%zu "
-                    "training frames now, a different number then)", o->checkpoint, ds->n_train);
+                    "training frames now, %llu then)", o->checkpoint, ds->n_train,
+                    (unsigned long long)s->n_train);
     memcpy(anc_vae_params(vae), anc_model_params_const(m), np * sizeof(float));
     memcpy(anc_vae_adam_m(vae), am, np * sizeof(float));
     memcpy(anc_vae_adam_v(vae), av, np * sizeof(float));
@@ -547,318 +600,431 @@ static void dump_frames(const char *path, const anc_dataset *ds)
         anc_cli_die(ANC_EXIT_FAILURE, "cannot write %s: %s", path, strerror(errno));
 }
 
-/* ---- main ---------------------------------------------------------------- */
+/* ---- the steps of a run -------------------------------------------------- */
 
-int main(int argc, char **argv)
-{
-    anc_cli_set_program("ancestral-train");
+/* Everything a run holds between its steps. */
+typedef struct trainer {
     options o;
-    int first;
-    parse(argc, argv, &o, &first);
-    char ckpt_buf[PATH_MAX + 8];
-    if (!o.checkpoint) {
-        snprintf(ckpt_buf, sizeof ckpt_buf, "%s.ckpt", o.out);
-        o.checkpoint = ckpt_buf;
+    char ckpt_path[PATH_MAX + 8]; /* the default checkpoint, MODEL.vae.ckpt */
+    FILE *logf;                   /* --log, or NULL */
+    int tty;                      /* draw a progress bar */
+    double t0;                    /* start of the run, anc_cli_now() */
+    anc_audio_corpus *corpus;
+    anc_dataset *ds;
+    anc_vae_config cfg;
+    anc_vae *vae;
+    size_t np;                    /* parameters */
+    state s;
+    /* The last good state, for the rare step that blows up despite clipping:
+     * [params | (grads, unused) | adam m] as at the start of the epoch, and Adam's. */
+    float *good;
+    anc_adam good_adam;
+    size_t *order;                /* [n_train] this epoch's frame order */
+    float *xb, *eps;              /* [batch][D] frames, [batch][L] noise */
+    size_t *probe, n_probe;       /* fixed subset of training frames for the epoch's LSD */
+    long long per_epoch;          /* batches per epoch */
+    long long batches_this_run;   /* for --stop-after-batches */
+    double train_time, frames_done; /* whole epochs only, for frames_per_second */
+    eval_result last_val;         /* shown in the progress bar */
+} trainer;
+
+/* The outputs checked before any work (model, checkpoint, log), stale
+ * temporaries removed, signals caught. */
+static void open_outputs(trainer *t)
+{
+    options *o = &t->o;
+    if (!o->checkpoint) {
+        snprintf(t->ckpt_path, sizeof t->ckpt_path, "%s.ckpt", o->out);
+        o->checkpoint = t->ckpt_path;
     }
-    check_writable("model", o.out);
-    check_writable("checkpoint", o.checkpoint);
-    remove_stale_temporaries(o.out);
-    remove_stale_temporaries(o.checkpoint);
+    check_writable("model", o->out);
+    check_writable("checkpoint", o->checkpoint);
+    remove_stale_temporaries(o->out);
+    remove_stale_temporaries(o->checkpoint);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    FILE *logf = NULL;
-    if (o.log) {
-        int exists = access(o.log, F_OK) == 0;
-        logf = fopen(o.log, o.resume && exists ? "a" : "w");
-        if (!logf)
-            anc_cli_die(ANC_EXIT_USAGE, "cannot write log %s: %s", o.log, strerror(errno));
-        if (!(o.resume && exists))
-            fprintf(logf, "epoch,step,seconds,lr,beta,train_loss,train_rec,train_kl,train_lsd_db,"
-                          "val_elbo,val_lsd_db,skipped_batches\n");
+    if (o->log) {
+        int exists = access(o->log, F_OK) == 0;
+        t->logf = fopen(o->log, o->resume && exists ? "a" : "w");
+        if (!t->logf)
+            anc_cli_die(ANC_EXIT_USAGE, "cannot write log %s: %s", o->log, strerror(errno));
+        if (!(o->resume && exists))
+            fprintf(t->logf, "epoch,step,seconds,lr,beta,train_loss,train_rec,train_kl,"
+                             "train_lsd_db,val_elbo,val_lsd_db,skipped_batches\n");
     }
-    const int tty = anc_cli_is_tty() && !o.quiet;
-    double t0 = anc_cli_now();
+}
 
-    /* 1. Sound in. */
+/* The corpus from the inputs, and its gated, normalised frames. */
+static void read_frames(trainer *t, const char *const *inputs, size_t n_inputs)
+{
+    const options *o = &t->o;
     anc_audio_settings as;
     anc_audio_settings_default(&as);
-    as.target_rate = o.rate;
-    as.min_samples = (size_t)o.fft;
-    as.warn = warn_file;
-    anc_audio_corpus *corpus;
+    as.target_rate = o->rate;
+    as.min_samples = (size_t)o->fft;
+    as.warn = anc_cli_warn_skipped;
+    as.warn_used = anc_cli_warn_used;
     anc_error err;
-    if (anc_audio_load((const char *const *)argv + first, (size_t)(argc - first), &as, &corpus,
-                       &err) != ANC_OK)
+    if (anc_audio_load(inputs, n_inputs, &as, &t->corpus, &err) != ANC_OK)
         anc_cli_die(err.status == ANC_E_NOMEM ? ANC_EXIT_FAILURE : ANC_EXIT_USAGE, "%s",
                     err.message);
-    const anc_audio_summary *sum = &corpus->summary;
-    if (interrupted) {
-        anc_audio_corpus_free(corpus);
+    const anc_audio_summary *sum = &t->corpus->summary;
+    if (interrupted)
         anc_cli_die(ANC_EXIT_FAILURE, "interrupted while reading the inputs; nothing to save");
-    }
-    if (corpus->n_clips == 0)
+    if (t->corpus->n_clips == 0)
         anc_cli_die(ANC_EXIT_USAGE, "no usable audio in the inputs (%zu files skipped)",
                     sum->files_skipped);
-    if (!o.quiet)
+    if (!o->quiet)
         fprintf(stderr, "read %zu files (%.1f s of audio); skipped %zu (%.1f s)\n",
                 sum->files_used, sum->seconds_used, sum->files_skipped, sum->seconds_skipped);
 
-    /* 2. Frames. */
-    anc_dataset *ds;
-    if (anc_dataset_build(corpus, o.fft, o.hop, o.val, o.seed, &ds, &err) != ANC_OK)
+    if (anc_dataset_build(t->corpus, o->fft, o->hop, o->val, o->seed, &t->ds, &err) != ANC_OK)
         anc_cli_die(err.status == ANC_E_NOMEM ? ANC_EXIT_FAILURE : ANC_EXIT_USAGE, "%s",
                     err.message);
-    if (!o.quiet)
+    const anc_dataset *ds = t->ds;
+    if (!o->quiet)
         fprintf(stderr, "%zu training frames from %zu files, %zu validation frames from %zu "
                 "files, %d bins\n", ds->n_train, ds->train_files, ds->n_val, ds->val_files,
                 ds->n_bins);
+}
 
-    if (o.dump) {
-        dump_frames(o.dump, ds);
-        anc_dataset_free(ds);
-        anc_audio_corpus_free(corpus);
-        if (logf)
-            fclose(logf);
-        return ANC_EXIT_OK;
-    }
+/* Options, outputs, the corpus and its frames. */
+static void setup(trainer *t, int argc, char **argv)
+{
+    int first;
+    parse(argc, argv, &t->o, &first);
+    open_outputs(t);
+    t->tty = anc_cli_is_tty() && !t->o.quiet;
+    t->t0 = anc_cli_now();
+    read_frames(t, (const char *const *)argv + first, (size_t)(argc - first));
+}
 
-    /* 3. Model and optimiser. */
-    openblas_set_num_threads(o.threads);
-    anc_vae_config cfg = {.n_input = ds->n_bins, .n_latent = o.latent, .n_hidden = o.n_hidden,
-                          .act = (anc_activation)o.act};
-    memcpy(cfg.hidden, o.hidden, sizeof cfg.hidden);
-    anc_vae *vae;
-    int max_batch = o.batch > 512 ? o.batch : 512;
-    if (anc_vae_create(&vae, &cfg, max_batch, &err) != ANC_OK)
+/* The network, the optimiser and the loop state, fresh or from the checkpoint,
+ * and the buffers of the loop. */
+static void setup_training(trainer *t)
+{
+    options *o = &t->o;
+    const anc_dataset *ds = t->ds;
+    openblas_set_num_threads(o->threads);
+    o->threads = openblas_get_num_threads(); /* what BLAS runs; it may have a lower limit */
+    t->cfg = (anc_vae_config){.n_input = ds->n_bins, .n_latent = o->latent,
+                              .n_hidden = o->n_hidden, .act = (anc_activation)o->act};
+    memcpy(t->cfg.hidden, o->hidden, sizeof t->cfg.hidden);
+    anc_error err;
+    int max_batch = o->batch > 512 ? o->batch : 512;
+    if (anc_vae_create(&t->vae, &t->cfg, max_batch, &err) != ANC_OK)
         anc_cli_die(err.status == ANC_E_NOMEM ? ANC_EXIT_FAILURE : ANC_EXIT_USAGE, "%s",
                     err.message);
-    const size_t np = anc_vae_num_params(vae);
-    const int D = ds->n_bins, L = cfg.n_latent;
-    state s = {0};
-    anc_rng_seed(&s.rng, o.seed);
-    anc_vae_init(vae, &s.rng);
-    anc_adam_init(&s.adam, (float)o.lr);
-    s.rng_epoch = s.rng;
-    int resumed = 0;
-    if (o.resume && access(o.checkpoint, F_OK) == 0) {
-        read_checkpoint(&o, vae, ds, &s);
-        resumed = 1;
-        if (!o.quiet)
-            fprintf(stderr, "resuming from %s at epoch %d, batch %lld\n", o.checkpoint,
-                    s.epoch + 1, s.batch);
-    } else if (o.resume && !o.quiet) {
-        fprintf(stderr, "no checkpoint at %s: starting afresh\n", o.checkpoint);
+    t->np = anc_vae_num_params(t->vae);
+    state *s = &t->s;
+    anc_rng_seed(&s->rng, o->seed);
+    anc_vae_init(t->vae, &s->rng);
+    anc_adam_init(&s->adam, (float)o->lr);
+    s->rng_epoch = s->rng;
+    s->n_train = ds->n_train;
+    if (o->resume && access(o->checkpoint, F_OK) == 0) {
+        read_checkpoint(o, t->vae, ds, s);
+        if (!o->quiet)
+            fprintf(stderr, "resuming from %s at epoch %d, batch %lld\n", o->checkpoint,
+                    s->epoch + 1, s->batch);
+    } else if (o->resume && !o->quiet) {
+        fprintf(stderr, "no checkpoint at %s: starting afresh\n", o->checkpoint);
     }
 
-    /* Last good state, for the rare step that blows up despite clipping. */
-    float *good = malloc(3 * np * sizeof *good);
-    size_t *order = malloc(ds->n_train * sizeof *order);
-    float *xb = malloc(sizeof(float) * o.batch * D), *eps = malloc(sizeof(float) * o.batch * L);
-    if (!good || !order || !xb || !eps)
+    const size_t np = t->np, D = (size_t)ds->n_bins, L = (size_t)t->cfg.n_latent;
+    t->good = malloc(3 * np * sizeof *t->good);
+    t->order = malloc(ds->n_train * sizeof *t->order);
+    t->xb = malloc(sizeof(float) * (size_t)o->batch * D);
+    t->eps = malloc(sizeof(float) * (size_t)o->batch * L);
+    t->n_probe = ds->n_train < 4096 ? ds->n_train : 4096;
+    t->probe = malloc(t->n_probe * sizeof *t->probe);
+    if (!t->good || !t->order || !t->xb || !t->eps || !t->probe)
         anc_cli_die(ANC_EXIT_FAILURE, "out of memory for training buffers");
-    memcpy(good, anc_vae_params(vae), 3 * np * sizeof *good); /* params, grads, m (v below) */
-    anc_adam good_adam = s.adam;
+    memcpy(t->good, anc_vae_params(t->vae), 3 * np * sizeof *t->good); /* v is not kept */
+    t->good_adam = s->adam;
+    /* Evenly spaced, the same every epoch. */
+    for (size_t i = 0; i < t->n_probe; i++)
+        t->probe[i] = ds->train[i * ds->n_train / t->n_probe];
+    t->per_epoch = (long long)((ds->n_train + (size_t)o->batch - 1) / (size_t)o->batch);
+    t->last_val = (eval_result){NAN, NAN, NAN, NAN};
+}
 
-    /* A fixed, evenly spaced subset of training frames for the per-epoch train LSD. */
-    size_t n_probe = ds->n_train < 4096 ? ds->n_train : 4096;
-    size_t *probe = malloc(n_probe * sizeof *probe);
-    if (!probe)
-        anc_cli_die(ANC_EXIT_FAILURE, "out of memory");
-    for (size_t i = 0; i < n_probe; i++)
-        probe[i] = ds->train[i * ds->n_train / n_probe];
+static double kl_weight(const options *o, long long step)
+{
+    return o->warmup > 0 && step < o->warmup ? o->beta * (double)step / (double)o->warmup
+                                             : o->beta;
+}
 
-    const long long per_epoch = (long long)((ds->n_train + (size_t)o.batch - 1) / (size_t)o.batch);
-    double train_time = 0.0, frames_done = 0.0;
-    anc_model *model = NULL;
-    int status = ANC_EXIT_OK;
-    long long batches_this_run = 0;
-    eval_result last_val = {NAN, NAN, NAN, NAN};
-
-    for (; s.epoch < o.epochs; s.epoch++) {
-        /* The permutation comes from the generator as it was at the epoch's start, so
-         * a resumed run rebuilds the same order and skips what was done. */
-        anc_rng perm_rng = s.rng_epoch;
-        for (size_t i = 0; i < ds->n_train; i++)
-            order[i] = ds->train[i];
-        shuffle(order, ds->n_train, &perm_rng);
-        if (s.batch == 0)
-            s.rng = perm_rng;
-        double te = anc_cli_now();
-        for (; s.batch < per_epoch; s.batch++) {
-            if (interrupted || (o.stop_after >= 0 && batches_this_run >= o.stop_after)) {
-                if (tty)
-                    anc_cli_progress_end();
-                write_checkpoint(&o, vae, ds, &s);
-                fprintf(stderr, "%s: interrupted at epoch %d batch %lld; checkpoint written to "
-                        "%s (continue with --resume)\n", anc_cli_program(), s.epoch + 1, s.batch,
-                        o.checkpoint);
-                status = ANC_EXIT_FAILURE;
-                goto done;
-            }
-            size_t start = (size_t)s.batch * (size_t)o.batch;
-            int m = (int)(ds->n_train - start < (size_t)o.batch ? ds->n_train - start
-                                                                 : (size_t)o.batch);
-            for (int j = 0; j < m; j++)
-                memcpy(xb + (size_t)j * D, ds->z + order[start + j] * D, sizeof(float) * D);
-            anc_rng_normal_fill(&s.rng, eps, (size_t)m * L);
-            if (s.step == o.fault_nan)
-                xb[0] = NAN;
-            float beta = (float)(o.warmup > 0 && s.step < o.warmup
-                                     ? o.beta * (double)s.step / (double)o.warmup
-                                     : o.beta);
-            anc_vae_zero_grad(vae);
-            anc_vae_loss l;
-            anc_status st = anc_vae_loss_batch(vae, xb, eps, m, beta, 1, NULL, &l);
-            double gn = st == ANC_OK ? anc_grad_clip(anc_vae_grads(vae), np, o.clip) : NAN;
-            s.step++;
-            batches_this_run++;
-            if (st != ANC_OK || !isfinite(gn)) {
-                s.bad++;
-                if (tty)
-                    anc_cli_progress_end();
-                anc_cli_warn("epoch %d batch %lld: non-finite %s; batch skipped", s.epoch + 1,
-                             s.batch + 1, st != ANC_OK ? "loss" : "gradient");
-                continue;
-            }
-            anc_adam_step(&s.adam, anc_vae_params(vae), anc_vae_grads(vae), anc_vae_adam_m(vae),
-                          anc_vae_adam_v(vae), np);
-            if (!anc_all_finite(anc_vae_params(vae), np)) {
-                /* Back to the last good state with half the rate. */
-                memcpy(anc_vae_params(vae), good, np * sizeof(float));
-                memcpy(anc_vae_adam_m(vae), good + 2 * np, np * sizeof(float));
-                memset(anc_vae_adam_v(vae), 0, np * sizeof(float));
-                s.adam = good_adam;
-                s.adam.lr *= 0.5f;
-                s.bad++;
-                anc_cli_warn("epoch %d batch %lld: parameters became non-finite; back to the "
-                             "state of the epoch start with learning rate %g", s.epoch + 1,
-                             s.batch + 1, (double)s.adam.lr);
-                continue;
-            }
-            s.sum_total += l.total * m;
-            s.sum_rec += l.rec * m;
-            s.sum_kl += l.kl * m;
-            frames_done += m;
-            if (tty && (s.batch % 4 == 0 || s.batch + 1 == per_epoch)) {
-                char label[64], extra[160];
-                double done = (double)(s.epoch * per_epoch + s.batch + 1) /
-                              (double)(o.epochs * per_epoch);
-                snprintf(label, sizeof label, "epoch %d/%d", s.epoch + 1, o.epochs);
-                snprintf(extra, sizeof extra, "loss %.2f KL %.2f val LSD %.2f dB", l.total, l.kl,
-                         last_val.lsd_db);
-                anc_cli_progress(label, done, train_time + anc_cli_now() - te, extra);
-            }
-        }
-        train_time += anc_cli_now() - te;
-
-        /* End of epoch: measure, log, checkpoint. Evaluation draws its noise from a
-         * generator of its own so it never shifts the training sequence. */
-        size_t counted = ds->n_train;
-        double tl = s.sum_total / (double)counted, tr = s.sum_rec / (double)counted,
-               tk = s.sum_kl / (double)counted;
-        anc_rng erng;
-        anc_rng_seed(&erng, o.seed * 1000003ULL + (uint64_t)s.epoch);
-        eval_result tre = evaluate(vae, ds, probe, n_probe, NULL);
-        last_val = ds->n_val ? evaluate(vae, ds, ds->val, ds->n_val, &erng)
-                             : (eval_result){NAN, NAN, NAN, NAN};
-        if (tty)
-            fputs("\r\033[K", stderr); /* the epoch line replaces the bar */
-        if (!o.quiet)
-            fprintf(stderr, "epoch %d/%d: loss %.3f (rec %.3f, KL %.3f) train LSD %.2f dB, "
-                    "val LSD %.2f dB, val ELBO %.2f%s\n", s.epoch + 1, o.epochs, tl, tr, tk,
-                    tre.lsd_db, last_val.lsd_db, last_val.elbo,
-                    s.bad ? " (some batches skipped)" : "");
-        if (logf) {
-            fprintf(logf, "%d,%lld,%.3f,%.6g,%.6g,%.6f,%.6f,%.6f,%.4f,%.6f,%.4f,%lld\n",
-                    s.epoch + 1, s.step, anc_cli_now() - t0, (double)s.adam.lr,
-                    o.warmup > 0 && s.step < o.warmup ? o.beta * s.step / o.warmup : o.beta, tl,
-                    tr, tk, tre.lsd_db, last_val.elbo, last_val.lsd_db, s.bad);
-            fflush(logf);
-        }
-        s.batch = 0;
-        s.sum_total = s.sum_rec = s.sum_kl = 0.0;
-        s.rng_epoch = s.rng;
-        memcpy(good, anc_vae_params(vae), np * sizeof(float));
-        memcpy(good + 2 * np, anc_vae_adam_m(vae), np * sizeof(float));
-        good_adam = s.adam;
-        struct { int epoch; } done = {s.epoch + 1};
-        state saved = s;
-        saved.epoch = done.epoch;
-        write_checkpoint(&o, vae, ds, &saved);
+/* One Adam step on batch s.batch of the epoch's order. A batch whose loss or
+ * gradient is not finite is skipped; a step that makes a parameter non-finite
+ * goes back to the epoch's start with half the learning rate. */
+static void train_batch(trainer *t, double epoch_start)
+{
+    const options *o = &t->o;
+    const anc_dataset *ds = t->ds;
+    state *s = &t->s;
+    const int D = ds->n_bins, L = t->cfg.n_latent;
+    const size_t np = t->np;
+    anc_vae *vae = t->vae;
+    size_t start = (size_t)s->batch * (size_t)o->batch;
+    int m = (int)(ds->n_train - start < (size_t)o->batch ? ds->n_train - start
+                                                         : (size_t)o->batch);
+    for (int j = 0; j < m; j++)
+        memcpy(t->xb + (size_t)j * D, ds->z + t->order[start + j] * D, sizeof(float) * D);
+    anc_rng_normal_fill(&s->rng, t->eps, (size_t)m * L);
+    if (s->step == o->fault_nan)
+        t->xb[0] = NAN;
+    float beta = (float)kl_weight(o, s->step);
+    anc_vae_zero_grad(vae);
+    anc_vae_loss l;
+    anc_status st = anc_vae_loss_batch(vae, t->xb, t->eps, m, beta, 1, NULL, &l);
+    double gn = st == ANC_OK ? anc_grad_clip(anc_vae_grads(vae), np, o->clip) : NAN;
+    s->step++;
+    t->batches_this_run++;
+    if (st != ANC_OK || !isfinite(gn)) {
+        s->bad++;
+        if (t->tty)
+            anc_cli_progress_end();
+        anc_cli_warn("epoch %d batch %lld: non-finite %s; batch skipped", s->epoch + 1,
+                     s->batch + 1, st != ANC_OK ? "loss" : "gradient");
+        return;
     }
-    (void)resumed;
+    anc_adam_step(&s->adam, anc_vae_params(vae), anc_vae_grads(vae), anc_vae_adam_m(vae),
+                  anc_vae_adam_v(vae), np);
+    if (!anc_all_finite(anc_vae_params(vae), np)) {
+        memcpy(anc_vae_params(vae), t->good, np * sizeof(float));
+        memcpy(anc_vae_adam_m(vae), t->good + 2 * np, np * sizeof(float));
+        memset(anc_vae_adam_v(vae), 0, np * sizeof(float));
+        s->adam = t->good_adam;
+        s->adam.lr *= 0.5f;
+        s->bad++;
+        anc_cli_warn("epoch %d batch %lld: parameters became non-finite; back to the state of "
+                     "the epoch start with learning rate %g", s->epoch + 1, s->batch + 1,
+                     (double)s->adam.lr);
+        return;
+    }
+    s->sum_total += l.total * m;
+    s->sum_rec += l.rec * m;
+    s->sum_kl += l.kl * m;
+    t->frames_done += m;
+    if (t->tty && (s->batch % 4 == 0 || s->batch + 1 == t->per_epoch)) {
+        char label[64], extra[160];
+        double done = (double)(s->epoch * t->per_epoch + s->batch + 1) /
+                      (double)(o->epochs * t->per_epoch);
+        snprintf(label, sizeof label, "epoch %d/%d", s->epoch + 1, o->epochs);
+        snprintf(extra, sizeof extra, "loss %.2f KL %.2f val LSD %.2f dB", l.total, l.kl,
+                 t->last_val.lsd_db);
+        anc_cli_progress(label, done, t->train_time + anc_cli_now() - epoch_start, extra);
+    }
+}
 
-    /* 4. Latents in order of importance. */
+/* The batches of epoch s.epoch from s.batch on. Returns 0 when interrupted (a
+ * signal or --stop-after-batches), after writing the checkpoint. */
+static int train_epoch(trainer *t)
+{
+    const options *o = &t->o;
+    state *s = &t->s;
+    /* The permutation comes from the generator as it was at the epoch's start, so
+     * a resumed run rebuilds the same order and skips what was done. */
+    anc_rng perm_rng = s->rng_epoch;
+    for (size_t i = 0; i < t->ds->n_train; i++)
+        t->order[i] = t->ds->train[i];
+    shuffle(t->order, t->ds->n_train, &perm_rng);
+    if (s->batch == 0)
+        s->rng = perm_rng;
+    double te = anc_cli_now();
+    for (; s->batch < t->per_epoch; s->batch++) {
+        if (interrupted || (o->stop_after >= 0 && t->batches_this_run >= o->stop_after)) {
+            if (t->tty)
+                anc_cli_progress_end();
+            write_checkpoint(o, t->vae, t->ds, s);
+            fprintf(stderr, "%s: interrupted at epoch %d batch %lld; checkpoint written to %s "
+                    "(continue with --resume)\n", anc_cli_program(), s->epoch + 1, s->batch,
+                    o->checkpoint);
+            return 0;
+        }
+        train_batch(t, te);
+    }
+    t->train_time += anc_cli_now() - te;
+    return 1;
+}
+
+/* End of epoch: measure, print, log, remember the good state, checkpoint.
+ * Evaluation draws its noise from a generator of its own so it never shifts the
+ * training sequence. */
+static void finish_epoch(trainer *t)
+{
+    const options *o = &t->o;
+    const anc_dataset *ds = t->ds;
+    state *s = &t->s;
+    const size_t np = t->np;
+    double tl = s->sum_total / (double)ds->n_train, tr = s->sum_rec / (double)ds->n_train,
+           tk = s->sum_kl / (double)ds->n_train;
+    anc_rng erng;
+    anc_rng_seed(&erng, o->seed * 1000003ULL + (uint64_t)s->epoch);
+    eval_result tre = evaluate(t->vae, ds, t->probe, t->n_probe, NULL);
+    t->last_val = ds->n_val ? evaluate(t->vae, ds, ds->val, ds->n_val, &erng)
+                            : (eval_result){NAN, NAN, NAN, NAN};
+    if (t->tty)
+        fputs("\r\033[K", stderr); /* the epoch line replaces the bar */
+    if (!o->quiet)
+        fprintf(stderr, "epoch %d/%d: loss %.3f (rec %.3f, KL %.3f) train LSD %.2f dB, "
+                "val LSD %.2f dB, val ELBO %.2f%s\n", s->epoch + 1, o->epochs, tl, tr, tk,
+                tre.lsd_db, t->last_val.lsd_db, t->last_val.elbo,
+                s->bad ? " (some batches skipped)" : "");
+    if (t->logf) {
+        fprintf(t->logf, "%d,%lld,%.3f,%.6g,%.6g,%.6f,%.6f,%.6f,%.4f,%.6f,%.4f,%lld\n",
+                s->epoch + 1, s->step, anc_cli_now() - t->t0, (double)s->adam.lr,
+                kl_weight(o, s->step), tl, tr, tk, tre.lsd_db, t->last_val.elbo,
+                t->last_val.lsd_db, s->bad);
+        fflush(t->logf);
+    }
+    s->batch = 0;
+    s->sum_total = s->sum_rec = s->sum_kl = 0.0;
+    s->rng_epoch = s->rng;
+    memcpy(t->good, anc_vae_params(t->vae), np * sizeof(float));
+    memcpy(t->good + 2 * np, anc_vae_adam_m(t->vae), np * sizeof(float));
+    t->good_adam = s->adam;
+    state saved = *s;
+    saved.epoch = s->epoch + 1; /* the loop counts this epoch as done only after */
+    write_checkpoint(o, t->vae, ds, &saved);
+}
+
+/* What a finished run measured: the latents' statistics in the original order
+ * and their order by importance, and the final figures. */
+typedef struct figures {
     double kl[ANC_MAX_LATENT], mean[ANC_MAX_LATENT], sd[ANC_MAX_LATENT];
-    int perm[ANC_MAX_LATENT];
-    latent_stats(vae, ds, kl, mean, sd, perm);
-    if (anc_vae_permute_latents(vae, perm, &err) != ANC_OK)
+    int perm[ANC_MAX_LATENT]; /* perm[j]: the dimension that becomes knob j */
+    eval_result train, val;
+    double pca_train, pca_val;
+} figures;
+
+/* Orders the latents by importance and measures the model, on the training and
+ * validation frames, against the PCA baseline. */
+static void measure(trainer *t, figures *fg)
+{
+    const anc_dataset *ds = t->ds;
+    const int D = ds->n_bins, L = t->cfg.n_latent;
+    anc_error err;
+    latent_stats(t->vae, ds, fg->kl, fg->mean, fg->sd, fg->perm);
+    if (anc_vae_permute_latents(t->vae, fg->perm, &err) != ANC_OK)
         anc_cli_die(ANC_EXIT_FAILURE, "%s", err.message);
 
-    /* 5. Final figures, against the PCA baseline. */
-    eval_result tr_final = evaluate(vae, ds, ds->train, ds->n_train, NULL);
+    fg->train = evaluate(t->vae, ds, ds->train, ds->n_train, NULL);
     anc_rng erng;
-    anc_rng_seed(&erng, o.seed * 7919ULL + 17);
-    eval_result va = ds->n_val ? evaluate(vae, ds, ds->val, ds->n_val, &erng)
-                               : (eval_result){NAN, NAN, NAN, NAN};
+    anc_rng_seed(&erng, t->o.seed * 7919ULL + 17);
+    fg->val = ds->n_val ? evaluate(t->vae, ds, ds->val, ds->n_val, &erng)
+                        : (eval_result){NAN, NAN, NAN, NAN};
     anc_pca *pca = NULL;
-    double pca_val = NAN, pca_train = NAN;
+    fg->pca_val = fg->pca_train = NAN;
     if (anc_pca_fit(ds->z, ds->train, ds->n_train, D, L < D ? L : D, &pca, &err) == ANC_OK) {
-        pca_train = pca_lsd(pca, ds, ds->train, ds->n_train);
+        fg->pca_train = pca_lsd(pca, ds, ds->train, ds->n_train);
         if (ds->n_val)
-            pca_val = pca_lsd(pca, ds, ds->val, ds->n_val);
+            fg->pca_val = pca_lsd(pca, ds, ds->val, ds->n_val);
         anc_pca_free(pca);
     } else {
         anc_cli_warn("PCA baseline skipped: %s", err.message);
     }
+}
 
-    /* 6. Save. */
-    model = new_model(&o, &cfg, ds, anc_vae_params(vae));
+/* The model file, with its figures and latent statistics in knob order. */
+static void save_model(trainer *t, const figures *fg)
+{
+    const options *o = &t->o;
+    anc_model *model = new_model(o, &t->cfg, t->ds, anc_vae_params(t->vae));
     anc_model_header *h = anc_model_header_mut(model);
-    h->epochs = (uint32_t)o.epochs;
+    h->epochs = (uint32_t)o->epochs;
     /* The file holds finite numbers only; figures not measured (no validation
-     * files, --val 0) are stored as 0 and reported as nan below. */
-    h->train_lsd_db = isfinite(tr_final.lsd_db) ? (float)tr_final.lsd_db : 0.0f;
-    h->val_lsd_db = isfinite(va.lsd_db) ? (float)va.lsd_db : 0.0f;
-    h->pca_val_lsd_db = isfinite(pca_val) ? (float)pca_val : 0.0f;
-    h->val_elbo_nats_per_frame = isfinite(va.elbo) ? (float)va.elbo : 0.0f;
+     * files, --val 0) are stored as 0 and reported as nan by print_summary. */
+    h->train_lsd_db = isfinite(fg->train.lsd_db) ? (float)fg->train.lsd_db : 0.0f;
+    h->val_lsd_db = isfinite(fg->val.lsd_db) ? (float)fg->val.lsd_db : 0.0f;
+    h->pca_val_lsd_db = isfinite(fg->pca_val) ? (float)fg->pca_val : 0.0f;
+    h->val_elbo_nats_per_frame = isfinite(fg->val.elbo) ? (float)fg->val.elbo : 0.0f;
     anc_latent_stats ls;
     anc_model_latent_stats(model, &ls);
-    for (int j = 0; j < L; j++) {
-        ls.order[j] = (uint32_t)perm[j];
-        ls.kl[j] = (float)kl[perm[j]];
-        ls.mu_mean[j] = (float)mean[perm[j]];
-        ls.mu_std[j] = (float)sd[perm[j]];
+    for (int j = 0; j < t->cfg.n_latent; j++) {
+        ls.order[j] = (uint32_t)fg->perm[j];
+        ls.kl[j] = (float)fg->kl[fg->perm[j]];
+        ls.mu_mean[j] = (float)fg->mean[fg->perm[j]];
+        ls.mu_std[j] = (float)fg->sd[fg->perm[j]];
     }
-    if (anc_model_save(model, o.out, &err) != ANC_OK)
+    anc_error err;
+    if (anc_model_save(model, o->out, &err) != ANC_OK)
         anc_cli_die(ANC_EXIT_FAILURE, "cannot save the model: %s", err.message);
-    if (o.presets)
-        write_presets(&o, vae, ds, corpus);
+    anc_model_free(model);
+}
 
-    double fps = train_time > 0 ? frames_done / train_time : 0.0;
-    printf("model: %s\n", o.out);
+/* The end summary on stdout, as key: value lines. */
+static void print_summary(const trainer *t, const figures *fg)
+{
+    const options *o = &t->o;
+    const anc_dataset *ds = t->ds;
+    const anc_audio_summary *sum = &t->corpus->summary;
+    double fps = t->train_time > 0 ? t->frames_done / t->train_time : 0.0;
+    printf("model: %s\n", o->out);
     printf("files_used: %zu\nfiles_skipped: %zu\nseconds_used: %.1f\n", sum->files_used,
            sum->files_skipped, sum->seconds_used);
     printf("train_files: %zu\nval_files: %zu\ntrain_frames: %zu\nval_frames: %zu\n",
            ds->train_files, ds->val_files, ds->n_train, ds->n_val);
-    printf("epochs: %d\nparameters: %zu\nthreads: %d\n", o.epochs, np, o.threads);
+    printf("epochs: %d\nparameters: %zu\nthreads: %d\n", o->epochs, t->np, o->threads);
     printf("frames_per_second: %.0f\n", fps);
-    printf("train_lsd_db: %.3f\nval_lsd_db: %.3f\n", tr_final.lsd_db, va.lsd_db);
-    printf("pca_train_lsd_db: %.3f\npca_val_lsd_db: %.3f\n", pca_train, pca_val);
-    printf("val_elbo_nats_per_frame: %.3f\nval_kl_nats_per_frame: %.3f\n", va.elbo, va.kl);
-    printf("skipped_batches: %lld\n", s.bad);
+    printf("train_lsd_db: %.3f\nval_lsd_db: %.3f\n", fg->train.lsd_db, fg->val.lsd_db);
+    printf("pca_train_lsd_db: %.3f\npca_val_lsd_db: %.3f\n", fg->pca_train, fg->pca_val);
+    printf("val_elbo_nats_per_frame: %.3f\nval_kl_nats_per_frame: %.3f\n", fg->val.elbo,
+           fg->val.kl);
+    printf("skipped_batches: %lld\n", t->s.bad);
     printf("latent_kl:");
-    for (int j = 0; j < L; j++)
-        printf(" %.3f", kl[perm[j]]);
-    printf("\nseconds: %.1f\n", anc_cli_now() - t0);
+    for (int j = 0; j < t->cfg.n_latent; j++)
+        printf(" %.3f", fg->kl[fg->perm[j]]);
+    printf("\nseconds: %.1f\n", anc_cli_now() - t->t0);
+}
 
-done:
-    if (logf)
-        fclose(logf);
-    anc_model_free(model);
-    free(good); free(order); free(xb); free(eps); free(probe);
-    anc_vae_free(vae);
-    anc_dataset_free(ds);
-    anc_audio_corpus_free(corpus);
+/* After the last epoch: measure, save the model and the presets, summarise. */
+static void finish(trainer *t)
+{
+    figures fg;
+    measure(t, &fg);
+    save_model(t, &fg);
+    if (t->o.presets)
+        write_presets(&t->o, t->vae, t->ds, t->corpus);
+    print_summary(t, &fg);
+}
+
+static void teardown(trainer *t)
+{
+    if (t->logf)
+        fclose(t->logf);
+    free(t->good);
+    free(t->order);
+    free(t->xb);
+    free(t->eps);
+    free(t->probe);
+    anc_vae_free(t->vae);
+    anc_dataset_free(t->ds);
+    anc_audio_corpus_free(t->corpus);
+}
+
+int main(int argc, char **argv)
+{
+    anc_cli_set_program("ancestral-train");
+    static trainer t; /* zeroed; large enough to keep off the stack */
+    setup(&t, argc, argv);
+    if (t.o.dump) {
+        dump_frames(t.o.dump, t.ds);
+        teardown(&t);
+        return ANC_EXIT_OK;
+    }
+    setup_training(&t);
+    int status = ANC_EXIT_OK;
+    for (; t.s.epoch < t.o.epochs; t.s.epoch++) {
+        if (!train_epoch(&t)) {
+            status = ANC_EXIT_FAILURE;
+            break;
+        }
+        finish_epoch(&t);
+    }
+    if (status == ANC_EXIT_OK)
+        finish(&t);
+    teardown(&t);
     return status;
 }
