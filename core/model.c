@@ -1,5 +1,5 @@
-/* model.c — the trained model in memory, the .vae file format (version 1, laid
- * out in model.h) and CRC-32.
+/* model.c — the trained model in memory, the .vae file format (versions 1 and 2,
+ * laid out in model.h) and CRC-32.
  *
  * Every integer and float is written and read byte by byte in little-endian
  * order, floats through their bit patterns, so the file does not depend on the
@@ -57,9 +57,19 @@ enum {
     OFF_VAL_LSD = OFF_TRAIN_LSD + 4,
     OFF_PCA_VAL_LSD = OFF_VAL_LSD + 4,
     OFF_VAL_ELBO = OFF_PCA_VAL_LSD + 4,
-    HEADER_SIZE_V1 = OFF_VAL_ELBO + 4
+    HEADER_SIZE_V1 = OFF_VAL_ELBO + 4,
+    OFF_PITCH_MODE = HEADER_SIZE_V1,
+    OFF_REL_PPO = OFF_PITCH_MODE + 4,
+    OFF_REL_BELOW = OFF_REL_PPO + 4,
+    OFF_REL_F0_MIN = OFF_REL_BELOW + 4,
+    OFF_REL_F0_REF = OFF_REL_F0_MIN + 4,
+    OFF_PITCH_LO = OFF_REL_F0_REF + 4,
+    OFF_PITCH_HI = OFF_PITCH_LO + 4,
+    OFF_VOICED = OFF_PITCH_HI + 4,
+    HEADER_SIZE_V2 = OFF_VOICED + 4
 };
 _Static_assert(HEADER_SIZE_V1 == 144, "format v1 header is 144 bytes");
+_Static_assert(HEADER_SIZE_V2 == 176, "format v2 header is 176 bytes");
 
 /* Smallest possible file: the v1 header, the record count and the CRC. */
 #define MIN_FILE_BYTES ((size_t)HEADER_SIZE_V1 + 8)
@@ -88,7 +98,7 @@ struct anc_model {
     anc_vae_config arch;
     size_t n_params;
     float *params;                            /* anc_vae_layout block */
-    float *feat_mean, *feat_std;              /* [n_fft/2+1] */
+    float *feat_mean, *feat_std;              /* [arch.n_input] */
     float *lat_kl, *lat_mu_mean, *lat_mu_std; /* [n_latent] */
     uint32_t *lat_order;                      /* [n_latent] */
     int n_extras;
@@ -239,9 +249,23 @@ static anc_status check_header(const anc_model_header *h, anc_status bad, int in
     anc_error_clear(&e);
     if (anc_vae_config_check(&h->arch, &e) != ANC_OK)
         return fail(err, bad, AT(OFF_N_INPUT), "architecture: %s", e.message);
-    if ((uint32_t)h->arch.n_input != h->n_fft / 2 + 1)
+    if (h->pitch_mode == ANC_PITCH_RELATIVE) {
+        anc_relfreq_config rc;
+        anc_model_relfreq_config(h, &rc);
+        if (anc_relfreq_config_check(&rc, &e) != ANC_OK)
+            return fail(err, bad, AT(OFF_REL_PPO), "%s", e.message);
+        const int K = anc_relfreq_size(&rc);
+        if (h->arch.n_input != K)
+            return fail(err, bad, AT(OFF_N_INPUT),
+                        "arch.n_input %d, expected %d (points of the relative axis)",
+                        h->arch.n_input, K);
+    } else if (h->pitch_mode != ANC_PITCH_ABSOLUTE) {
+        return fail(err, bad, AT(OFF_PITCH_MODE), "pitch_mode %u is neither absolute (0) nor "
+                    "relative (1)", (unsigned)h->pitch_mode);
+    } else if ((uint32_t)h->arch.n_input != h->n_fft / 2 + 1) {
         return fail(err, bad, AT(OFF_N_INPUT), "arch.n_input %d, expected %u (n_fft/2+1)",
                     h->arch.n_input, (unsigned)h->n_fft / 2 + 1);
+    }
 
     const struct {
         const char *name;
@@ -254,11 +278,18 @@ static anc_status check_header(const anc_model_header *h, anc_status bad, int in
         {"val_lsd_db", h->val_lsd_db, OFF_VAL_LSD},
         {"pca_val_lsd_db", h->pca_val_lsd_db, OFF_PCA_VAL_LSD},
         {"val_elbo_nats_per_frame", h->val_elbo_nats_per_frame, OFF_VAL_ELBO},
+        {"pitch_lo_hz", h->pitch_lo_hz, OFF_PITCH_LO},
+        {"pitch_hi_hz", h->pitch_hi_hz, OFF_PITCH_HI},
+        {"voiced_fraction", h->voiced_fraction, OFF_VOICED},
     };
     for (size_t i = 0; i < sizeof summary / sizeof summary[0]; i++)
         if (!isfinite(summary[i].v))
             return fail(err, ANC_E_NUMERIC, AT(summary[i].off), "%s is not finite",
                         summary[i].name);
+    if (h->pitch_lo_hz < 0.0f || h->pitch_hi_hz < h->pitch_lo_hz || h->voiced_fraction < 0.0f ||
+        h->voiced_fraction > 1.0f)
+        return fail(err, bad, AT(OFF_PITCH_LO), "pitch range %g..%g Hz or voiced fraction %g "
+                    "impossible", h->pitch_lo_hz, h->pitch_hi_hz, h->voiced_fraction);
     return ANC_OK;
 #undef AT
 }
@@ -274,12 +305,34 @@ static int same_arch(const anc_vae_config *a, const anc_vae_config *b)
     return 1;
 }
 
-/* Writes the v1 header; arch is the model's own (unused widths zero). */
+void anc_model_relfreq_config(const anc_model_header *h, anc_relfreq_config *c)
+{
+    c->rate = h->sample_rate;
+    c->n_fft = (int)h->n_fft;
+    c->points_per_octave = (int)h->rel_points_per_octave;
+    c->octaves_below = h->rel_octaves_below;
+    c->f0_min = h->rel_f0_min;
+    c->f0_ref = h->rel_f0_ref;
+}
+
+/* Version 1 for an absolute model without pitch statistics (model.h), else 2. */
+static int header_size_for(const anc_model_header *h)
+{
+    const int v1 = h->pitch_mode == ANC_PITCH_ABSOLUTE && h->rel_points_per_octave == 0 &&
+                   h->rel_octaves_below == 0.0f && h->rel_f0_min == 0.0f &&
+                   h->rel_f0_ref == 0.0f && h->pitch_lo_hz == 0.0f && h->pitch_hi_hz == 0.0f &&
+                   h->voiced_fraction == 0.0f;
+    return v1 ? HEADER_SIZE_V1 : HEADER_SIZE_V2;
+}
+
+/* Writes the header (version by header_size_for); arch is the model's own
+ * (unused widths zero). */
 static void write_header(uint8_t *p, const anc_model_header *h, const anc_vae_config *arch)
 {
+    const int size = header_size_for(h);
     memcpy(p + OFF_MAGIC, ANC_MODEL_MAGIC, 8);
-    put_u32(p + OFF_VERSION, ANC_MODEL_VERSION);
-    put_u32(p + OFF_HEADER_SIZE, HEADER_SIZE_V1);
+    put_u32(p + OFF_VERSION, size == HEADER_SIZE_V1 ? 1u : 2u);
+    put_u32(p + OFF_HEADER_SIZE, (uint32_t)size);
     put_u32(p + OFF_SAMPLE_RATE, h->sample_rate);
     put_u32(p + OFF_N_FFT, h->n_fft);
     put_u32(p + OFF_HOP, h->hop);
@@ -303,10 +356,22 @@ static void write_header(uint8_t *p, const anc_model_header *h, const anc_vae_co
     put_f32(p + OFF_VAL_LSD, h->val_lsd_db);
     put_f32(p + OFF_PCA_VAL_LSD, h->pca_val_lsd_db);
     put_f32(p + OFF_VAL_ELBO, h->val_elbo_nats_per_frame);
+    if (size == HEADER_SIZE_V1)
+        return;
+    put_u32(p + OFF_PITCH_MODE, h->pitch_mode);
+    put_u32(p + OFF_REL_PPO, h->rel_points_per_octave);
+    put_f32(p + OFF_REL_BELOW, h->rel_octaves_below);
+    put_f32(p + OFF_REL_F0_MIN, h->rel_f0_min);
+    put_f32(p + OFF_REL_F0_REF, h->rel_f0_ref);
+    put_f32(p + OFF_PITCH_LO, h->pitch_lo_hz);
+    put_f32(p + OFF_PITCH_HI, h->pitch_hi_hz);
+    put_f32(p + OFF_VOICED, h->voiced_fraction);
 }
 
-/* Reads and checks the v1 header of a file at least HEADER_SIZE_V1 long. */
-static anc_status read_header(const uint8_t *p, anc_model_header *h, anc_error *err)
+/* Reads and checks the header of a file of this version whose header is at least
+ * that version's size. */
+static anc_status read_header(const uint8_t *p, uint32_t version, anc_model_header *h,
+                              anc_error *err)
 {
     memset(h, 0, sizeof *h);
     h->sample_rate = get_u32(p + OFF_SAMPLE_RATE);
@@ -351,6 +416,16 @@ static anc_status read_header(const uint8_t *p, anc_model_header *h, anc_error *
     h->val_lsd_db = get_f32(p + OFF_VAL_LSD);
     h->pca_val_lsd_db = get_f32(p + OFF_PCA_VAL_LSD);
     h->val_elbo_nats_per_frame = get_f32(p + OFF_VAL_ELBO);
+    if (version >= 2) {
+        h->pitch_mode = get_u32(p + OFF_PITCH_MODE);
+        h->rel_points_per_octave = get_u32(p + OFF_REL_PPO);
+        h->rel_octaves_below = get_f32(p + OFF_REL_BELOW);
+        h->rel_f0_min = get_f32(p + OFF_REL_F0_MIN);
+        h->rel_f0_ref = get_f32(p + OFF_REL_F0_REF);
+        h->pitch_lo_hz = get_f32(p + OFF_PITCH_LO);
+        h->pitch_hi_hz = get_f32(p + OFF_PITCH_HI);
+        h->voiced_fraction = get_f32(p + OFF_VOICED);
+    }
 
     anc_status st = check_header(h, ANC_E_FORMAT, 1, err);
     if (st != ANC_OK)
@@ -380,7 +455,7 @@ static anc_status model_alloc(anc_model **out, const anc_model_header *h, anc_er
     m->arch = m->h.arch;
     anc_vae_layout(&m->arch, NULL, &m->n_params);
 
-    const size_t bins = m->n_fft / 2 + 1, L = (size_t)m->arch.n_latent;
+    const size_t bins = (size_t)m->arch.n_input, L = (size_t)m->arch.n_latent;
     m->params = calloc(m->n_params, sizeof *m->params);
     m->feat_mean = calloc(bins, sizeof *m->feat_mean);
     m->feat_std = calloc(bins, sizeof *m->feat_std);
@@ -514,7 +589,7 @@ static int record_specs(const anc_model *m, rec_spec *s)
 {
     anc_tensor_info info[ANC_VAE_MAX_TENSORS];
     const int nt = anc_vae_layout(&m->arch, info, NULL);
-    const size_t bins = m->n_fft / 2 + 1, L = (size_t)m->arch.n_latent;
+    const size_t bins = (size_t)m->arch.n_input, L = (size_t)m->arch.n_latent;
     int n = 0;
     for (int i = 0; i < nt; i++) {
         spec_set(&s[n++], info[i].name, ANC_DTYPE_F32, (size_t)info[i].rows,
@@ -647,7 +722,7 @@ anc_status anc_model_serialize(const anc_model *m, void **buf, size_t *len, anc_
 
     rec_spec s[MAX_RECORDS];
     const int n = record_specs(m, s);
-    uint64_t total = MIN_FILE_BYTES;
+    uint64_t total = (uint64_t)header_size_for(&m->h) + 8;
     for (int i = 0; i < n; i++)
         total += 12 + strlen(s[i].name) + 4 * (uint64_t)s[i].ndim + 4 * (uint64_t)s[i].count;
     for (int i = 0; i < m->n_extras; i++) {
@@ -663,7 +738,7 @@ anc_status anc_model_serialize(const anc_model *m, void **buf, size_t *len, anc_
         return anc_error_set(err, ANC_E_NOMEM, "out of memory for %llu bytes of model file",
                              (unsigned long long)total);
     write_header(p, &m->h, &m->arch);
-    size_t pos = HEADER_SIZE_V1;
+    size_t pos = (size_t)header_size_for(&m->h);
     put_u32(p + pos, (uint32_t)(n + m->n_extras));
     pos += 4;
     for (int i = 0; i < n; i++) {
@@ -866,13 +941,16 @@ anc_status anc_model_load_memory(anc_model **out, const void *data, size_t len, 
         return fail(err, ANC_E_TRUNCATED, (long long)len,
                     "%zu bytes, too short for a model file header", len);
     const uint32_t version = get_u32(p + OFF_VERSION);
-    if (version != ANC_MODEL_VERSION)
-        return fail(err, ANC_E_VERSION, OFF_VERSION, "format version %u, this build reads version %u",
-                    (unsigned)version, ANC_MODEL_VERSION);
+    if (version < 1 || version > ANC_MODEL_VERSION)
+        return fail(err, ANC_E_VERSION, OFF_VERSION,
+                    "format version %u, this build reads versions 1 to %u", (unsigned)version,
+                    ANC_MODEL_VERSION);
     const uint32_t header_size = get_u32(p + OFF_HEADER_SIZE);
-    if (header_size < HEADER_SIZE_V1)
-        return fail(err, ANC_E_FORMAT, OFF_HEADER_SIZE, "header size %u, version 1 needs at least %d",
-                    (unsigned)header_size, HEADER_SIZE_V1);
+    const uint32_t need = version == 1 ? HEADER_SIZE_V1 : HEADER_SIZE_V2;
+    if (header_size < need)
+        return fail(err, ANC_E_FORMAT, OFF_HEADER_SIZE,
+                    "header size %u, version %u needs at least %u", (unsigned)header_size,
+                    (unsigned)version, (unsigned)need);
     if (len < MIN_FILE_BYTES || header_size > len - 8)
         return fail(err, ANC_E_TRUNCATED, OFF_HEADER_SIZE,
                     "header size %u leaves no room for records and checksum in %zu bytes",
@@ -886,7 +964,7 @@ anc_status anc_model_load_memory(anc_model **out, const void *data, size_t len, 
     }
 
     anc_model_header h;
-    anc_status st = read_header(p, &h, err);
+    anc_status st = read_header(p, version, &h, err);
     if (st != ANC_OK)
         return st;
     anc_model *m;

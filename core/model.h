@@ -4,11 +4,12 @@
  * settings, feature normalisation, the VAE architecture and parameters (learned
  * sigma included), latent statistics and a training summary.
  *
- * File format, version 1, all integers and floats little-endian:
+ * File format, versions 1 and 2, all integers and floats little-endian:
  *   u8[8]  magic "ANCVAE\r\n"
- *   u32    format version (1)
+ *   u32    format version (1 or 2)
  *   u32    header size in bytes, from the start of the file to the record count
- *          (144 in version 1; readers skip header bytes they do not know)
+ *          (144 in version 1, 176 in version 2; readers skip header bytes they
+ *          do not know)
  *   header fields, in the order of anc_model_header below, at byte offsets
  *     16 sample_rate, 20 n_fft, 24 hop, 28 window (u32), 32 floor_db (f32),
  *     36 arch.n_input, 40 arch.n_latent, 44 arch.n_hidden, 48 arch.hidden[8]
@@ -16,14 +17,20 @@
  *     92 val_files (u32), 96 train_frames, 104 val_frames, 112 seed (u64),
  *     120 beta, 124 train_seconds, 128 train_lsd_db, 132 val_lsd_db,
  *     136 pca_val_lsd_db, 140 val_elbo_nats_per_frame (f32)
- *   u32    record count
+ *   version 2 adds the representation (DESIGN.md, "Pitch, MIDI and timbre
+ *   transfer"): 144 pitch_mode (u32), 148 rel_points_per_octave (u32),
+ *     152 rel_octaves_below, 156 rel_f0_min, 160 rel_f0_ref, 164 pitch_lo_hz,
+ *     168 pitch_hi_hz, 172 voiced_fraction (f32)
+ *   A model is written as version 1 when it is absolute and carries no pitch
+ *   statistics (so older builds keep reading such files), else as version 2;
+ *   version 1 files load as absolute models. *   u32    record count
  *   records: u32 name length (1..31), name bytes (printable ASCII, no space, no
  *            NUL), u32 dtype (1 = f32, 2 = u32), u32 ndim (1 or 2), u32
  *            dims[ndim] (each >= 1), then the values; no padding anywhere
  *   u32    CRC-32 (IEEE 802.3, as zlib's crc32) of every byte before it
  * Records: every VAE tensor by its layout name (vae_layout.h; weights 2-D
  * [rows][cols], biases and log_sigma 1-D, as the layout table's ndim says),
- * "feature.mean" and "feature.std" [n_bins], "latent.kl", "latent.mu_mean",
+ * "feature.mean" and "feature.std" [arch.n_input], "latent.kl", "latent.mu_mean",
  * "latent.mu_std" (f32) and "latent.order" (u32), each [n_latent], then any
  * extra records. Records with
  * other names are kept as extras (unchecked values, at most
@@ -42,14 +49,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "relfreq.h"
 #include "stft.h"
 #include "status.h"
 #include "vae_layout.h"
 
 #define ANC_MODEL_MAGIC "ANCVAE\r\n"
-#define ANC_MODEL_VERSION 1u
+#define ANC_MODEL_VERSION 2u /* the newest version this build reads and writes */
 #define ANC_MODEL_MAX_FFT 8192 /* largest FFT a model may use */
 #define ANC_MODEL_MAX_BYTES ((size_t)1 << 31) /* 2 GiB: anything larger is refused */
+
+/* What a frame of the model holds (DESIGN.md, "Pitch, MIDI and timbre transfer"). */
+typedef enum anc_pitch_mode {
+    ANC_PITCH_ABSOLUTE = 0, /* STFT bins 0 .. n_fft/2: pitch and timbre together */
+    ANC_PITCH_RELATIVE = 1  /* points on a log-frequency axis relative to f0 (relfreq.h) */
+} anc_pitch_mode;
 
 typedef struct anc_model_header {
     /* STFT */
@@ -58,7 +72,8 @@ typedef struct anc_model_header {
     uint32_t hop;          /* 1 .. n_fft / 2 */
     uint32_t window;       /* anc_window */
     float floor_db;        /* feature floor, ANC_FEATURE_FLOOR_DB */
-    /* architecture; arch.n_input must equal n_fft / 2 + 1 */
+    /* architecture; arch.n_input is n_fft / 2 + 1 for an absolute model, the
+     * relative axis's K (anc_relfreq_size) for a relative one */
     anc_vae_config arch;
     /* training summary (zero when unknown) */
     uint32_t epochs;
@@ -70,7 +85,18 @@ typedef struct anc_model_header {
                                  * so that a seed reproduces the file byte for byte) */
     float train_lsd_db, val_lsd_db, pca_val_lsd_db; /* 0 when not measured */
     float val_elbo_nats_per_frame;
+    /* representation (version 2; zero in version 1 files) */
+    uint32_t pitch_mode;            /* anc_pitch_mode */
+    uint32_t rel_points_per_octave; /* relative: the axis, as in anc_relfreq_config */
+    float rel_octaves_below, rel_f0_min, rel_f0_ref;
+    float pitch_lo_hz, pitch_hi_hz; /* f0 range of the voiced training frames (5th and
+                                     * 95th percentiles); 0 when unknown */
+    float voiced_fraction;          /* share of training frames that were voiced; 0 = unknown */
 } anc_model_header;
+
+/* The relative axis of header h (valid for relative models): rate and FFT from
+ * the STFT settings, the rest from the rel_ fields. */
+void anc_model_relfreq_config(const anc_model_header *h, anc_relfreq_config *c);
 
 typedef struct anc_model anc_model;
 
@@ -91,7 +117,8 @@ size_t anc_model_num_params(const anc_model *m);
 void anc_model_tensors(const anc_model *m, anc_vae_tensors *t);
 /* The decoder's layers over the model's parameters (valid while m lives). */
 void anc_model_decoder(const anc_model *m, anc_mlp *dec);
-/* Per-bin feature normalisation, n_fft/2+1 values each. */
+/* Feature normalisation, arch.n_input values each (per bin, or per point of a
+ * relative model's axis). */
 float *anc_model_feature_mean(anc_model *m);
 float *anc_model_feature_std(anc_model *m);
 const float *anc_model_feature_mean_const(const anc_model *m);

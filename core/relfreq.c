@@ -38,9 +38,8 @@ void anc_relfreq_free(anc_relfreq *m)
     free(m);
 }
 
-anc_status anc_relfreq_create(anc_relfreq **out, const anc_relfreq_config *c, anc_error *err)
+anc_status anc_relfreq_config_check(const anc_relfreq_config *c, anc_error *err)
 {
-    *out = NULL;
     if (!c || !(c->rate >= 1000.0 && c->rate <= 1000000.0) || c->n_fft < 16 || c->n_fft > 65536 ||
         c->n_fft % 2)
         return anc_error_set(err, ANC_E_INVALID, "relative frames: rate or FFT size out of range");
@@ -56,12 +55,27 @@ anc_status anc_relfreq_create(anc_relfreq **out, const anc_relfreq_config *c, an
                              "relative frames: f0_min %g Hz or f0_ref %g Hz outside 10 Hz .. "
                              "Nyquist",
                              c->f0_min, c->f0_ref);
+    return ANC_OK;
+}
+
+int anc_relfreq_size(const anc_relfreq_config *c)
+{
+    return (int)ceil(c->points_per_octave * (log2(0.5 * c->rate / c->f0_min) + c->octaves_below)) +
+           1;
+}
+
+anc_status anc_relfreq_create(anc_relfreq **out, const anc_relfreq_config *c, anc_error *err)
+{
+    *out = NULL;
+    anc_status st = anc_relfreq_config_check(c, err);
+    if (st != ANC_OK)
+        return st;
     anc_relfreq *m = calloc(1, sizeof *m);
     if (!m)
         return anc_error_set(err, ANC_E_NOMEM, "relative frames: out of memory");
     m->c = *c;
     const double ppo = c->points_per_octave;
-    m->K = (int)ceil(ppo * (log2(nyq / c->f0_min) + c->octaves_below)) + 1;
+    m->K = anc_relfreq_size(c);
     m->bins = c->n_fft / 2 + 1;
     m->bin_hz = c->rate / c->n_fft;
     m->centre = malloc(sizeof(float) * (size_t)m->K);

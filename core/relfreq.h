@@ -43,6 +43,11 @@ typedef struct anc_relfreq_config {
  * choice), f0_min 30 Hz, f0_ref 100 Hz. */
 void anc_relfreq_config_default(anc_relfreq_config *c, double rate, int n_fft);
 
+/* ANC_E_INVALID with the reason unless c is usable. */
+anc_status anc_relfreq_config_check(const anc_relfreq_config *c, anc_error *err);
+/* K for a checked configuration: ceil(ppo (log2(rate / 2 / f0_min) + below)) + 1. */
+int anc_relfreq_size(const anc_relfreq_config *c);
+
 typedef struct anc_relfreq anc_relfreq;
 
 anc_status anc_relfreq_create(anc_relfreq **out, const anc_relfreq_config *c, anc_error *err);

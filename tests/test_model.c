@@ -204,12 +204,20 @@ static int models_equal(const anc_model *a, const anc_model *b)
              same_bits(&x->train_lsd_db, &y->train_lsd_db, 4) &&
              same_bits(&x->val_lsd_db, &y->val_lsd_db, 4) &&
              same_bits(&x->pca_val_lsd_db, &y->pca_val_lsd_db, 4) &&
-             same_bits(&x->val_elbo_nats_per_frame, &y->val_elbo_nats_per_frame, 4);
+             same_bits(&x->val_elbo_nats_per_frame, &y->val_elbo_nats_per_frame, 4) &&
+             x->pitch_mode == y->pitch_mode &&
+             x->rel_points_per_octave == y->rel_points_per_octave &&
+             same_bits(&x->rel_octaves_below, &y->rel_octaves_below, 4) &&
+             same_bits(&x->rel_f0_min, &y->rel_f0_min, 4) &&
+             same_bits(&x->rel_f0_ref, &y->rel_f0_ref, 4) &&
+             same_bits(&x->pitch_lo_hz, &y->pitch_lo_hz, 4) &&
+             same_bits(&x->pitch_hi_hz, &y->pitch_hi_hz, 4) &&
+             same_bits(&x->voiced_fraction, &y->voiced_fraction, 4);
     for (int i = 0; i < ANC_MAX_HIDDEN; i++)
         ok = ok && x->arch.hidden[i] == y->arch.hidden[i];
     if (!ok)
         return 0;
-    const size_t bins = x->n_fft / 2 + 1, L = (size_t)x->arch.n_latent;
+    const size_t bins = (size_t)x->arch.n_input, L = (size_t)x->arch.n_latent;
     anc_latent_stats sa, sb;
     anc_model_latent_stats(a, &sa);
     anc_model_latent_stats(b, &sb);
@@ -784,7 +792,8 @@ static void test_corruptions(const uint8_t *b, size_t len)
     } while (0)
 
     CASE("bad magic", ANC_E_FORMAT, "magic", c[0] = 'X');
-    CASE("version 2", ANC_E_VERSION, "version 2", set_le32(c + 8, 2));
+    CASE("version 3", ANC_E_VERSION, "version 3", set_le32(c + 8, 3));
+    CASE("version 0", ANC_E_VERSION, "version 0", set_le32(c + 8, 0));
     CASE("header size 100", ANC_E_FORMAT, "header size", set_le32(c + 12, 100));
     CASE("header size past the end", ANC_E_TRUNCATED, "header size", set_le32(c + 12, 1u << 30));
     CASE("sample rate 1000", ANC_E_FORMAT, "sample_rate", set_le32(c + 16, 1000));
@@ -1008,6 +1017,90 @@ static void test_extras(void)
     anc_model_free(m);
 }
 
+/* Version 2: a relative model (its input is the relative axis, arch.n_input =
+ * K) and an absolute one with pitch statistics round-trip as version 2 files;
+ * an absolute model without them stays a version 1 file; impossible
+ * representation fields are refused with the field's offset. */
+static void test_version2(void)
+{
+    anc_model_header h = test_header();
+    h.pitch_mode = ANC_PITCH_RELATIVE;
+    h.rel_points_per_octave = 24;
+    h.rel_octaves_below = 1.0f;
+    h.rel_f0_min = 60.0f;
+    h.rel_f0_ref = 100.0f;
+    h.pitch_lo_hz = 98.0f;
+    h.pitch_hi_hz = 880.0f;
+    h.voiced_fraction = 0.875f;
+    anc_relfreq_config rc;
+    anc_model_relfreq_config(&h, &rc);
+    const int K = anc_relfreq_size(&rc);
+    anc_error err;
+    anc_model *m = NULL;
+    check_true(anc_model_create(&m, &h, &err) == ANC_E_INVALID && strstr(err.message, "relative"),
+               "relative header with n_input = bins refused: %s", err.message);
+    h.arch.n_input = K;
+    if (!check_true(anc_model_create(&m, &h, &err) == ANC_OK, "relative model: %s", err.message))
+        return;
+    anc_rng rng;
+    anc_rng_seed(&rng, 5);
+    anc_rng_normal_fill(&rng, anc_model_params(m), anc_model_num_params(m));
+    for (int k = 0; k < K; k++)
+        anc_model_feature_std(m)[k] = 2.0f + (float)k;
+    void *buf;
+    size_t len;
+    anc_model *back = NULL;
+    int ok = anc_model_serialize(m, &buf, &len, &err) == ANC_OK;
+    const uint8_t *b = buf;
+    ok = ok && le32(b + 8) == 2 && le32(b + 12) == 176;
+    ok = ok && anc_model_load_memory(&back, buf, len, 0, &err) == ANC_OK && models_equal(m, back);
+    check_true(ok, "relative model (K %d) round trip as version 2: %s", K, err.message);
+    printf("%s version 2: relative model, K %d points, round trip\n", ok ? "ok" : "FAIL", K);
+
+    /* Damage: pitch_mode 7, ppo 3, fields fixed up with a new CRC. */
+    uint8_t *c = malloc(len);
+    static const struct { size_t off; uint32_t v; const char *want; } bad[] = {
+        {144, 7, "pitch_mode 7"}, {148, 3, "points per octave"}, {168, 0, "pitch range"}};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        memcpy(c, buf, len);
+        set_le32(c + bad[i].off, bad[i].v);
+        fix_crc(c, len);
+        anc_model *x = NULL;
+        anc_status st = anc_model_load_memory(&x, c, len, 0, &err);
+        check_true(st == ANC_E_FORMAT && strstr(err.message, bad[i].want) && !x,
+                   "damaged v2 field at %zu: status %d \"%s\" (want one naming %s)", bad[i].off,
+                   st, err.message, bad[i].want);
+        anc_model_free(x);
+    }
+    free(c);
+    free(buf);
+    anc_model_free(back);
+    anc_model_free(m);
+
+    /* Absolute: version 1 without pitch statistics, version 2 with them. */
+    anc_model_header a = test_header();
+    m = NULL;
+    anc_model_create(&m, &a, &err);
+    anc_model_serialize(m, &buf, &len, &err);
+    b = buf;
+    check_true(le32(b + 8) == 1 && le32(b + 12) == 144, "absolute model without pitch statistics "
+               "writes version 1 (got %u, header %u)", le32(b + 8), le32(b + 12));
+    free(buf);
+    anc_model_header_mut(m)->voiced_fraction = 0.5f;
+    anc_model_header_mut(m)->pitch_lo_hz = 110.0f;
+    anc_model_header_mut(m)->pitch_hi_hz = 440.0f;
+    back = NULL;
+    ok = anc_model_serialize(m, &buf, &len, &err) == ANC_OK && le32((uint8_t *)buf + 8) == 2 &&
+         anc_model_load_memory(&back, buf, len, 0, &err) == ANC_OK && models_equal(m, back);
+    check_true(ok, "absolute model with pitch statistics round trip as version 2: %s",
+               err.message);
+    printf("%s version 1 for plain absolute models, version 2 with pitch statistics\n",
+           ok ? "ok" : "FAIL");
+    free(buf);
+    anc_model_free(back);
+    anc_model_free(m);
+}
+
 int main(void)
 {
     const char *base = getenv("TMPDIR");
@@ -1030,6 +1123,7 @@ int main(void)
     test_layout(b, len);
     test_round_trip(m, b, len);
     test_create();
+    test_version2();
     test_extras();
     test_files(m, b, len);
     test_forward_compatible(m, b, len);

@@ -107,6 +107,17 @@ int main(int argc, char **argv)
     printf("frame_rate_hz: %.3f\n", (double)h->sample_rate / (double)h->hop);
     printf("n_bins: %d\n", nb);
     printf("floor_db: %.1f\n", (double)h->floor_db);
+    printf("pitch: %s\n", h->pitch_mode == ANC_PITCH_RELATIVE ? "relative" : "absolute");
+    printf("n_input: %d\n", a->n_input);
+    if (h->pitch_mode == ANC_PITCH_RELATIVE) {
+        printf("relative_points_per_octave: %u\n", (unsigned)h->rel_points_per_octave);
+        printf("relative_octaves_below_f0: %g\n", (double)h->rel_octaves_below);
+        printf("relative_f0_min_hz: %g\n", (double)h->rel_f0_min);
+        printf("relative_unvoiced_f0_hz: %g\n", (double)h->rel_f0_ref);
+    }
+    /* 0 when the trainer did not measure them (older models). */
+    printf("pitch_range_hz: %.1f..%.1f\n", (double)h->pitch_lo_hz, (double)h->pitch_hi_hz);
+    printf("voiced_fraction: %.4f\n", (double)h->voiced_fraction);
 
     printf("n_latent: %d\n", L);
     printf("hidden: ");
@@ -126,9 +137,9 @@ int main(int argc, char **argv)
     const double log_sigma = (double)t.log_sigma[0], sigma = exp(log_sigma);
     const float *std = anc_model_feature_std_const(m);
     double mean_std = 0.0;
-    for (int k = 0; k < nb; k++)
+    for (int k = 0; k < a->n_input; k++)
         mean_std += (double)std[k];
-    mean_std /= (double)nb;
+    mean_std /= (double)a->n_input;
     printf("log_sigma: %.6f\n", log_sigma);
     printf("sigma: %.6f\n", sigma);
     printf("mean_feature_std_db: %.3f\n", mean_std);

@@ -40,7 +40,18 @@ static void check_finite(const char *what, const float *v, size_t n)
 static void check_model(const anc_model *m)
 {
     const anc_model_header *h = anc_model_get_header(m);
-    const size_t bins = h->n_fft / 2 + 1, L = (size_t)h->arch.n_latent;
+    /* The input is the STFT's bins, or the relative axis's points. */
+    size_t bins = h->n_fft / 2 + 1;
+    if (h->pitch_mode == ANC_PITCH_RELATIVE) {
+        anc_relfreq_config rc;
+        anc_model_relfreq_config(h, &rc);
+        if (anc_relfreq_config_check(&rc, NULL) != ANC_OK)
+            broken("loaded a relative model whose axis is invalid");
+        bins = (size_t)anc_relfreq_size(&rc);
+    } else if (h->pitch_mode != ANC_PITCH_ABSOLUTE) {
+        broken("loaded pitch_mode %u", (unsigned)h->pitch_mode);
+    }
+    const size_t L = (size_t)h->arch.n_latent;
     if (h->n_fft < ANC_STFT_MIN_FFT || h->n_fft > ANC_MODEL_MAX_FFT || h->n_fft % 2 ||
         (size_t)h->arch.n_input != bins || h->hop < 1 || h->hop > h->n_fft / 2)
         broken("loaded header n_fft %u hop %u n_input %d is inconsistent", (unsigned)h->n_fft,
