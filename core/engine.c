@@ -38,9 +38,6 @@
 #include "rng.h"
 #include "stft.h"
 
-/* Output guard: a decoded spectrum far outside the training data can be loud;
- * beyond this the output is clamped (12 dB above full scale). */
-#define OUT_LIMIT 4.0f
 /* Decoded levels are clamped to this ceiling (dBFS per bin) before exp. */
 #define DB_CEILING 12.0f
 /* Time constant of the gain and enable ramps: 10 ms, click-free. */
@@ -112,13 +109,7 @@ static int nearest_smooth_even(double x)
 void anc_engine_params_default(anc_engine_params *p)
 {
     memset(p, 0, sizeof *p);
-    p->mode = ANC_MODE_KNOBS;
-    p->temperature = 1.0f;
-    p->rate = 2.0f;
-    p->glide = 0.05f;
-    p->noise = 0.0f;
-    p->gain_db = 0.0f;
-    p->enabled = 1;
+    anc_controls_default(p);
     p->phase = ANC_PHASE_RTPGHI;
 }
 
@@ -131,18 +122,9 @@ static float clampf(float v, float lo, float hi, float dflt)
 
 void anc_engine_set_params(anc_engine *e, const anc_engine_params *in)
 {
-    anc_engine_params d, *p = &e->p;
-    anc_engine_params_default(&d);
-    for (int k = 0; k < ANC_ENGINE_KNOBS; k++)
-        p->knobs[k] = clampf(in->knobs[k], -4.0f, 4.0f, 0.0f);
-    p->mode = (in->mode >= 0 && in->mode <= 2) ? in->mode : d.mode;
-    p->temperature = clampf(in->temperature, 0.0f, 3.0f, d.temperature);
-    p->rate = clampf(in->rate, 0.01f, 50.0f, d.rate);
-    p->glide = clampf(in->glide, 0.0f, 10.0f, d.glide);
-    p->noise = clampf(in->noise, 0.0f, 2.0f, d.noise);
-    p->gain_db = clampf(in->gain_db, -60.0f, 12.0f, d.gain_db);
-    p->enabled = in->enabled != 0;
-    p->phase = (in->phase >= 0 && in->phase < ANC_PHASE_METHOD_COUNT) ? in->phase : d.phase;
+    anc_controls_clamp(&e->p, in);
+    e->p.phase = (in->phase >= 0 && in->phase < ANC_PHASE_METHOD_COUNT) ? in->phase
+                                                                        : ANC_PHASE_RTPGHI;
 }
 
 void anc_engine_free(anc_engine *e)
@@ -157,16 +139,96 @@ void anc_engine_free(anc_engine *e)
     free(e);
 }
 
+/* The synthesis STFT for a model at a host rate. */
+typedef struct synth_geometry {
+    const anc_model_header *h; /* the model's */
+    int n_fft, hop;
+    double synth_rate;
+    int convert; /* synth_rate differs from the host rate: a converter is needed */
+    double pass; /* the converter's pass band, Hz */
+} synth_geometry;
+
+static anc_status synth_geometry_for(const anc_model *m, double host_rate, synth_geometry *g,
+                                     anc_error *err)
+{
+    if (!m)
+        return anc_error_set(err, ANC_E_INVALID, "no model");
+    const anc_model_header *h = g->h = anc_model_get_header(m);
+    if (!(host_rate >= 8000.0 && host_rate <= 384000.0))
+        return anc_error_set(err, ANC_E_INVALID, "host sample rate %g Hz out of range 8000..384000",
+                             host_rate);
+    /* Same frame and hop durations as the model, scaled to the host rate, with
+     * the FFT rounded to the nearest size FFTW handles fast; the synthesis rate
+     * is what puts that FFT's bins exactly on the model's. */
+    double ratio = host_rate / (double)h->sample_rate;
+    g->n_fft = nearest_smooth_even(h->n_fft * ratio);
+    g->synth_rate = (double)g->n_fft * h->sample_rate / h->n_fft;
+    g->hop = (int)lround((double)h->hop * g->n_fft / h->n_fft);
+    if (g->hop < 1)
+        g->hop = 1;
+    if (g->hop > g->n_fft / 2)
+        g->hop = g->n_fft / 2;
+    g->convert = fabs(g->synth_rate / host_rate - 1.0) > 1e-12;
+    /* Pass what the model can hold, up to 90 % of the lower Nyquist frequency. */
+    double lo = g->synth_rate < host_rate ? g->synth_rate : host_rate;
+    g->pass = 0.5 * h->sample_rate < 0.45 * lo ? 0.5 * h->sample_rate : 0.45 * lo;
+    return ANC_OK;
+}
+
+/* The message of a model that cannot run at host_rate, err's own as the reason. */
+static anc_status cannot_run(anc_error *err, anc_status s, const anc_model_header *h,
+                             double host_rate)
+{
+    char why[ANC_ERROR_MESSAGE_MAX] = ""; /* err->message cannot be both format and target */
+    if (err)
+        snprintf(why, sizeof why, "%s", err->message);
+    return anc_error_set(err, s, "model FFT %u at %u Hz cannot run at %g Hz: %s",
+                         (unsigned)h->n_fft, (unsigned)h->sample_rate, host_rate, why);
+}
+
+/* hop/2 synthesis samples (see the top of this file) plus the converter's delay,
+ * in host samples. */
+static uint32_t latency_frames(int hop, const anc_resampler *rs, double host_rate,
+                               double synth_rate)
+{
+    if (!rs)
+        return (uint32_t)(hop / 2);
+    double in = hop / 2 + anc_resampler_delay_in(rs);
+    return (uint32_t)lround(in * host_rate / synth_rate);
+}
+
+anc_status anc_engine_latency_for(const anc_model *m, double host_rate, uint32_t *latency,
+                                  anc_error *err)
+{
+    *latency = 0;
+    synth_geometry g;
+    anc_status s = synth_geometry_for(m, host_rate, &g, err);
+    if (s != ANC_OK)
+        return s;
+    const anc_model_header *h = g.h;
+    /* The sizes anc_stft_create() and anc_phase_create() accept. */
+    if (g.n_fft < ANC_STFT_MIN_FFT || g.n_fft > ANC_STFT_MAX_FFT) {
+        anc_error_set(err, ANC_E_INVALID, "FFT size %d invalid: must be even, %d..%d", g.n_fft,
+                      ANC_STFT_MIN_FFT, ANC_STFT_MAX_FFT);
+        return cannot_run(err, ANC_E_INVALID, h, host_rate);
+    }
+    anc_resampler *rs = NULL;
+    if (g.convert && (s = anc_resampler_create(&rs, g.synth_rate, host_rate, g.pass, err)) != ANC_OK)
+        return cannot_run(err, s, h, host_rate);
+    *latency = latency_frames(g.hop, rs, host_rate, g.synth_rate);
+    anc_resampler_free(rs);
+    return ANC_OK;
+}
+
 anc_status anc_engine_create(anc_engine **out, const anc_model *m, double host_rate,
                              uint64_t seed, anc_error *err)
 {
     *out = NULL;
-    if (!m)
-        return anc_error_set(err, ANC_E_INVALID, "no model");
-    if (!(host_rate >= 8000.0 && host_rate <= 384000.0))
-        return anc_error_set(err, ANC_E_INVALID, "host sample rate %g Hz out of range 8000..384000",
-                             host_rate);
-    const anc_model_header *h = anc_model_get_header(m);
+    synth_geometry g;
+    anc_status s = synth_geometry_for(m, host_rate, &g, err);
+    if (s != ANC_OK)
+        return s;
+    const anc_model_header *h = g.h;
     anc_engine *e = calloc(1, sizeof *e);
     if (!e)
         return anc_error_set(err, ANC_E_NOMEM, "out of memory for the engine");
@@ -176,34 +238,18 @@ anc_status anc_engine_create(anc_engine **out, const anc_model *m, double host_r
     e->host_rate = host_rate;
     e->seed = seed;
 
-    /* Same frame and hop durations as the model, scaled to the host rate, with
-     * the FFT rounded to the nearest size FFTW handles fast; the synthesis rate
-     * is what puts that FFT's bins exactly on the model's. */
-    double ratio = host_rate / (double)h->sample_rate;
-    e->n_fft = nearest_smooth_even(h->n_fft * ratio);
-    e->synth_rate = (double)e->n_fft * h->sample_rate / h->n_fft;
-    e->hop = (int)lround((double)h->hop * e->n_fft / h->n_fft);
-    if (e->hop < 1)
-        e->hop = 1;
-    if (e->hop > e->n_fft / 2)
-        e->hop = e->n_fft / 2;
+    e->n_fft = g.n_fft;
+    e->synth_rate = g.synth_rate;
+    e->hop = g.hop;
     e->hop_seconds = e->hop / e->synth_rate;
-    anc_status s = anc_stft_create(&e->stft, e->n_fft, e->hop, err);
+    s = anc_stft_create(&e->stft, e->n_fft, e->hop, err);
     if (s == ANC_OK)
         s = anc_phase_create(&e->phase, e->n_fft, e->hop, err);
-    if (s == ANC_OK && fabs(e->synth_rate / host_rate - 1.0) > 1e-12) {
-        /* Pass what the model can hold, up to 90 % of the lower Nyquist frequency. */
-        double lo = e->synth_rate < host_rate ? e->synth_rate : host_rate;
-        double pass = 0.5 * h->sample_rate < 0.45 * lo ? 0.5 * h->sample_rate : 0.45 * lo;
-        s = anc_resampler_create(&e->rs, e->synth_rate, host_rate, pass, err);
-    }
+    if (s == ANC_OK && g.convert)
+        s = anc_resampler_create(&e->rs, e->synth_rate, host_rate, g.pass, err);
     if (s != ANC_OK) {
         anc_engine_free(e);
-        char why[ANC_ERROR_MESSAGE_MAX] = ""; /* err->message cannot be both format and target */
-        if (err)
-            snprintf(why, sizeof why, "%s", err->message);
-        return anc_error_set(err, s, "model FFT %u at %u Hz cannot run at %g Hz: %s",
-                             (unsigned)h->n_fft, (unsigned)h->sample_rate, host_rate, why);
+        return cannot_run(err, s, h, host_rate);
     }
     e->bins = e->n_fft / 2 + 1;
 
@@ -263,7 +309,7 @@ anc_status anc_engine_create(anc_engine **out, const anc_model *m, double host_r
 static void knob_target(anc_engine *e, float *dst)
 {
     for (int l = 0; l < e->L; l++)
-        dst[l] = l < ANC_ENGINE_KNOBS ? e->p.knobs[l] : 0.0f;
+        dst[l] = l < ANC_KNOBS ? e->p.knobs[l] : 0.0f;
 }
 
 void anc_engine_reset(anc_engine *e)
@@ -367,9 +413,7 @@ static void next_frame(anc_engine *e)
 static inline float finish(float v, float *g, float target, float r)
 {
     *g += r * (target - *g);
-    v *= *g;
-    v = v > OUT_LIMIT ? OUT_LIMIT : v < -OUT_LIMIT ? -OUT_LIMIT : v;
-    return fabsf(v) < 1e-30f ? 0.0f : v;
+    return anc_engine_guard(v * *g);
 }
 
 void anc_engine_process(anc_engine *e, float *out, uint32_t n)
@@ -418,14 +462,9 @@ void anc_engine_process(anc_engine *e, float *out, uint32_t n)
 #endif
 }
 
-/* hop/2 synthesis samples (see the top of this file) plus the converter's delay,
- * in host samples. */
 uint32_t anc_engine_latency(const anc_engine *e)
 {
-    if (!e->rs)
-        return (uint32_t)(e->hop / 2);
-    double in = e->hop / 2 + anc_resampler_delay_in(e->rs);
-    return (uint32_t)lround(in * e->host_rate / e->synth_rate);
+    return latency_frames(e->hop, e->rs, e->host_rate, e->synth_rate);
 }
 int anc_engine_n_latent(const anc_engine *e) { return e->L; }
 int anc_engine_host_fft(const anc_engine *e) { return e->n_fft; }

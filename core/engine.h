@@ -23,13 +23,26 @@
 #ifndef ANC_ENGINE_H
 #define ANC_ENGINE_H
 
+#include <math.h>
 #include <stdint.h>
 
+#include "controls.h"
 #include "model.h"
 #include "phase.h"
 #include "status.h"
 
-#define ANC_ENGINE_KNOBS 16
+/* Output guard: a decoded spectrum far outside the training data can be loud;
+ * beyond this the output is clamped (12 dB above full scale). */
+#define ANC_ENGINE_OUT_LIMIT 4.0f
+
+/* The guard every output sample gets: clamped to +-ANC_ENGINE_OUT_LIMIT, and
+ * flushed to 0 below 1e-30 so that no denormal reaches the host. */
+static inline float anc_engine_guard(float v)
+{
+    const float lim = ANC_ENGINE_OUT_LIMIT;
+    v = v > lim ? lim : v < -lim ? -lim : v;
+    return fabsf(v) < 1e-30f ? 0.0f : v;
+}
 
 typedef enum anc_engine_mode {
     ANC_MODE_KNOBS = 0,      /* z follows the knobs */
@@ -37,10 +50,11 @@ typedef enum anc_engine_mode {
     ANC_MODE_KNOBS_NOISE = 2 /* z follows the knobs plus prior draws scaled by temperature */
 } anc_engine_mode;
 
-/* The controls, in the plugin's units. Ranges in brackets; out-of-range values are
+/* The controls, in the plugin's units. Ranges and defaults are those of the
+ * table in controls.h (repeated in brackets here); out-of-range values are
  * clamped and non-finite ones replaced by the default by anc_engine_set_params(). */
 typedef struct anc_engine_params {
-    float knobs[ANC_ENGINE_KNOBS]; /* z1..z16 in prior standard deviations [-4, 4], 0 */
+    float knobs[ANC_KNOBS];        /* z1..z16 in prior standard deviations [-4, 4], 0 */
     int mode;                      /* anc_engine_mode, 0 */
     float temperature;             /* spread of drawn z [0, 3], 1 */
     float rate;                    /* new draws per second in the drawing modes [0.01, 50], 2 */
@@ -73,6 +87,11 @@ void anc_engine_process(anc_engine *e, float *out, uint32_t n);
 
 /* Samples from a control change to the output that reflects it (see engine.c). */
 uint32_t anc_engine_latency(const anc_engine *e);
+/* What anc_engine_latency() gives for an engine of m at host_rate, without
+ * building one (no FFT plans); fails where anc_engine_create() would for the
+ * rate or the synthesis FFT size. Not real time (allocates briefly). */
+anc_status anc_engine_latency_for(const anc_model *m, double host_rate, uint32_t *latency,
+                                  anc_error *err);
 int anc_engine_n_latent(const anc_engine *e);
 /* The synthesis STFT (FFT size, hop) and its rate; equal to the host rate at
  * whole-number multiples of the model rate (22.05 kHz models at 44.1, 88.2 kHz). */

@@ -1,22 +1,24 @@
-/* ancestral.c — the Ancestral LV2 plugin (urn:ancestral:synth): host glue only.
+/* ancestral.c — the Ancestral LV2 plugin (ANC_PLUGIN_URI): host glue only.
  *
- * Maps control ports to anc_engine_params, the model parameter (a patch:writable
- * atom:Path) to model loads in the worker, and the model path to plugin state.
- * All signal processing lives in core/engine.c; this file adds no DSP beyond a
- * short fade-out of the engine being replaced, so a model change does not click.
+ * Maps control ports to anc_engine_params (through the control table,
+ * core/controls.h), the model parameter (a patch:writable atom:Path) to model
+ * loads in the worker, and the model path to plugin state. All signal
+ * processing lives in core/: the engine, and the player (core/player.h) that
+ * crossfades from a replaced engine to the new one.
  *
  * Ownership of engines. An engine travels inside an anc_slot together with the
  * path it came from. Slots are made outside the audio thread (work(), restore()),
- * installed by work_response() in the audio thread, and freed outside it again:
- * the replaced slot fades out in run(), then waits in a list owned by the audio
- * thread until a second trip through the worker frees it. The audio thread never
- * allocates or frees.
+ * installed in the player by work_response() in the audio thread, and freed
+ * outside it again: the player hands a replaced slot back once its fade is over,
+ * and it waits in a list owned by the audio thread until a second trip through
+ * the worker frees it. The audio thread never allocates or frees.
  *
- * Latency: the latency port reads anc_engine_latency() of the playing engine
- * (half its hop at the host rate: fixed for a given model and rate). Until a
- * model plays it reads what the bundle's default model gives at this rate,
- * measured in instantiate(), so a host that reads it on its first silent cycle
- * sees the value the default state then keeps; 0 if the bundle has none.
+ * Latency: the latency port reads anc_player_latency(): that of the playing
+ * engine (half its hop at the host rate: fixed for a given model and rate).
+ * Until a model plays it reads what the bundle's default model gives at this
+ * rate (anc_engine_latency_for() in instantiate()), so a host that reads it on
+ * its first silent cycle sees the value the default state then keeps; 0 if the
+ * bundle has none.
  *
  * Threads: run(), work_response() and activate()/deactivate() never overlap (the
  * LV2 threading classes); work() runs on the host's worker; restore() and save()
@@ -44,12 +46,12 @@
 #include <lv2/urid/urid.h>
 #include <lv2/worker/worker.h>
 
+#include "controls.h"
 #include "engine.h"
 #include "model.h"
+#include "player.h"
 #include "ports.h"
 
-#define ANC_PLUGIN_URI "urn:ancestral:synth"
-#define ANC_MODEL_URI ANC_PLUGIN_URI "#model"
 /* Private URIs that tag our own worker messages (never seen by the host). */
 #define ANC_INSTALL_URI ANC_PLUGIN_URI "#installEngine"
 #define ANC_FREE_URI ANC_PLUGIN_URI "#freeEngine"
@@ -61,23 +63,14 @@
  * prior draws every time it is exported. */
 #define ANC_PLUGIN_SEED UINT64_C(0x414e434553545241)
 
-/* Fade-out of a replaced engine: 20 ms, long enough not to click, short enough
- * that the old and new timbres barely overlap. */
-#define ANC_FADE_SECONDS 0.02
-/* The fading engine renders through a scratch buffer this long (frames). */
-#define ANC_SCRATCH 256
-/* Output guard: the engine clamps its output to +-4 and flushes |x| < 1e-30 to 0
- * (core/engine.c); during a fade two engines sum, and the sum gets the same. */
-#define ANC_OUT_LIMIT 4.0f
 /* Fastest transport speed believed (time:speed); a faster one is garbage, and
  * block length times speed must fit the int64_t frame counter. */
 #define ANC_MAX_SPEED 1.0e6
 
 typedef struct anc_slot {
-    anc_engine *engine;
+    anc_player_entry entry; /* the engine, as the player holds it */
     struct anc_slot *next; /* link in the list of slots waiting to be freed */
     struct anc_slot *all_prev, *all_next; /* every live slot of the instance */
-    uint32_t latency;      /* anc_engine_latency(engine), frames */
     uint32_t path_len;     /* strlen(path) */
     char path[];           /* absolute path of the model file */
 } anc_slot;
@@ -115,18 +108,14 @@ typedef struct {
     int32_t max_block, nominal_block; /* 0 when the host did not say */
 
     /* audio thread only */
-    anc_slot *current;     /* playing; NULL = silence */
-    anc_slot *fading;      /* replaced, fading out; NULL when none */
-    uint32_t fade_pos, fade_len;
+    anc_player *player;    /* the playing and the fading slot's engines */
     anc_slot *graveyard;   /* replaced slots still to be sent to the worker */
     bool notify_pending;   /* send patch:Set of the model on the next run */
     bool fresh;            /* reset before the next block: z starts at the knobs */
     double speed;          /* transport speed from the host's last time:Position */
     int64_t next_frame;    /* timeline frame the next block starts at when rolling */
     bool rolling_known;    /* next_frame is valid */
-    uint32_t default_latency; /* reported until a model is installed */
     anc_engine_params params;
-    float scratch[ANC_SCRATCH];
 
     /* shared by work(), restore() and save(), never touched by the audio thread */
     pthread_mutex_t path_lock;
@@ -140,6 +129,12 @@ typedef struct {
 
 /* ---------------------------------------------------------------- slots -- */
 
+/* The slot around an entry the player holds or hands back (NULL for NULL). */
+static anc_slot *slot_of(anc_player_entry *e)
+{
+    return e ? (anc_slot *)(void *)((char *)e - offsetof(anc_slot, entry)) : NULL;
+}
+
 static void slot_free_chain(Ancestral *self, anc_slot *s)
 {
     while (s) {
@@ -152,7 +147,7 @@ static void slot_free_chain(Ancestral *self, anc_slot *s)
         if (s->all_next)
             s->all_next->all_prev = s->all_prev;
         pthread_mutex_unlock(&self->slots_lock);
-        anc_engine_free(s->engine);
+        anc_engine_free(s->entry.engine);
         free(s);
         s = next;
     }
@@ -182,9 +177,8 @@ static anc_status slot_load(Ancestral *self, const char *path, anc_slot **out,
         anc_engine_free(e);
         return anc_error_set(err, ANC_E_NOMEM, "%s: out of memory", path);
     }
-    slot->engine = e;
+    slot->entry.engine = e;
     slot->next = NULL;
-    slot->latency = anc_engine_latency(e);
     slot->path_len = (uint32_t)n;
     memcpy(slot->path, path, n + 1);
     pthread_mutex_lock(&self->slots_lock);
@@ -274,15 +268,17 @@ static uint32_t default_model_latency(Ancestral *self, const char *bundle_path)
         path[n++] = '/';
     memcpy(path + n, ANC_DEFAULT_MODEL, sizeof ANC_DEFAULT_MODEL);
     uint32_t latency = 0;
-    anc_slot *slot = NULL;
+    anc_model *m = NULL;
     anc_error err;
     anc_error_clear(&err);
-    if (slot_load(self, path, &slot, &err) == ANC_OK)
-        latency = slot->latency;
-    else if (err.status != ANC_E_IO)
+    anc_status s = anc_model_load_file(&m, path, &err); /* messages name the path */
+    if (s == ANC_OK && anc_engine_latency_for(m, self->rate, &latency, &err) != ANC_OK)
+        lv2_log_warning(&self->logger, "Ancestral: the bundle's default model is unusable: %s: %s\n",
+                        path, err.message);
+    else if (s != ANC_OK && s != ANC_E_IO)
         lv2_log_warning(&self->logger,
                         "Ancestral: the bundle's default model is unusable: %s\n", err.message);
-    slot_free_chain(self, slot);
+    anc_model_free(m);
     free(path);
     return latency;
 }
@@ -335,9 +331,6 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     map_uris(map, &self->uris);
     lv2_atom_forge_init(&self->forge, map);
     anc_engine_params_default(&self->params);
-    self->fade_len = (uint32_t)(ANC_FADE_SECONDS * (rate > 0.0 && rate < 1e7 ? rate : 48000.0));
-    if (self->fade_len < 1)
-        self->fade_len = 1;
 
     /* Recorded for reference only: the engine plays from a FIFO one hop long and
      * handles any block length without block-sized buffers. */
@@ -351,7 +344,16 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
             self->nominal_block = *(const int32_t *)o->value;
     }
 
-    self->default_latency = default_model_latency(self, bundle_path);
+    anc_error err;
+    anc_error_clear(&err);
+    if (anc_player_create(&self->player, rate, default_model_latency(self, bundle_path), &err) !=
+        ANC_OK) {
+        lv2_log_error(&logger, "Ancestral: %s\n", err.message);
+        pthread_mutex_destroy(&self->slots_lock);
+        pthread_mutex_destroy(&self->path_lock);
+        free(self);
+        return NULL;
+    }
     return self;
 }
 
@@ -385,12 +387,9 @@ static void connect_port(LV2_Handle instance, uint32_t port, void *data)
 static void activate(LV2_Handle instance)
 {
     Ancestral *self = instance;
-    bury(self, self->fading);
-    self->fading = NULL;
-    if (self->current) {
-        anc_engine_set_params(self->current->engine, &self->params);
-        anc_engine_reset(self->current->engine);
-    }
+    bury(self, slot_of(anc_player_cut_fade(self->player)));
+    anc_player_set_params(self->player, &self->params);
+    anc_player_reset(self->player);
     /* The control ports hold the values of the last run before deactivate();
      * the host may have changed them since, so the first run() resets again
      * with what it reads then (a render must not depend on earlier sessions). */
@@ -409,10 +408,11 @@ static void cleanup(LV2_Handle instance)
     anc_slot *s = self->all;
     while (s) {
         anc_slot *next = s->all_next;
-        anc_engine_free(s->engine);
+        anc_engine_free(s->entry.engine);
         free(s);
         s = next;
     }
+    anc_player_free(self->player);
     free(self->saved_path);
     pthread_mutex_destroy(&self->path_lock);
     pthread_mutex_destroy(&self->slots_lock);
@@ -423,25 +423,13 @@ static void cleanup(LV2_Handle instance)
 
 static float port_or(const float *p, float dflt) { return p ? *p : dflt; }
 
-/* Reads every control port. NaN, Inf and out-of-range values are the engine's to
- * sanitise, except where a float becomes an int (undefined for NaN or huge
- * values in C) — those are settled here. */
+/* Reads every control port (port index = control id); an unconnected one reads
+ * as its default. NaN, Inf and out-of-range values are the engine's to
+ * sanitise; anc_control_store() settles those that become ints. */
 static void read_controls(Ancestral *self)
 {
-    anc_engine_params *p = &self->params;
-    anc_engine_params d;
-    anc_engine_params_default(&d);
-    for (int k = 0; k < ANC_PORT_KNOBS; k++)
-        p->knobs[k] = port_or(self->in[ANC_PORT_Z1 + k], 0.0f);
-    float mode = port_or(self->in[ANC_PORT_MODE], (float)d.mode);
-    p->mode = isfinite(mode) ? (int)lrintf(fminf(fmaxf(mode, 0.0f), 2.0f)) : d.mode;
-    p->temperature = port_or(self->in[ANC_PORT_TEMPERATURE], d.temperature);
-    p->rate = port_or(self->in[ANC_PORT_RATE], d.rate);
-    p->glide = port_or(self->in[ANC_PORT_GLIDE], d.glide);
-    p->noise = port_or(self->in[ANC_PORT_NOISE], d.noise);
-    p->gain_db = port_or(self->in[ANC_PORT_GAIN], d.gain_db);
-    float en = port_or(self->in[ANC_PORT_ENABLED], 1.0f);
-    p->enabled = isfinite(en) ? en > 0.0f : d.enabled; /* lv2:toggled: > 0 is on */
+    for (int id = 0; id < ANC_CONTROL_COUNT; id++)
+        anc_control_store(&self->params, id, port_or(self->in[id], anc_controls[id].def));
 }
 
 /* Whether a is a whole atom:URID naming v (a host or UI may send a short one). */
@@ -481,11 +469,11 @@ static void handle_get(Ancestral *self, const LV2_Atom_Object *obj)
  * whole (a half-written event would be worse than a late one). */
 static void send_model(Ancestral *self)
 {
-    if (!self->current) {
+    const anc_slot *s = slot_of(anc_player_current(self->player));
+    if (!s) {
         self->notify_pending = false;
         return;
     }
-    const anc_slot *s = self->current;
     const LV2_Atom_Forge *f = &self->forge;
     uint32_t need = (uint32_t)sizeof(LV2_Atom_Event) + (uint32_t)sizeof(LV2_Atom_Object_Body) +
                     2 * (uint32_t)sizeof(LV2_Atom_Property_Body) +
@@ -578,55 +566,26 @@ static void run(LV2_Handle instance, uint32_t n)
     }
 
     if (self->latency_port)
-        *self->latency_port =
-            (float)(self->current ? self->current->latency : self->default_latency);
+        *self->latency_port = (float)anc_player_latency(self->player);
 
     if (!self->out)
         return;
-    if (!self->current) {
-        memset(self->out, 0, sizeof(float) * n);
-        return;
-    }
-    anc_engine_set_params(self->current->engine, &self->params);
-    if (self->fresh) {
-        anc_engine_reset(self->current->engine);
-        self->fresh = false;
-    }
-    anc_engine_process(self->current->engine, self->out, n);
-    if (self->rolling_known)
-        /* Wraps instead of overflowing when the host's frame is near the end of
-         * the int64_t range (only equality is ever compared). */
-        self->next_frame =
-            (int64_t)((uint64_t)self->next_frame + (uint64_t)llround(n * self->speed));
-
-    /* The replaced engine fades out linearly on top of the new one, which
-     * itself rises from silence as its first frames overlap-add. */
-    if (self->fading) {
-        anc_engine *old = self->fading->engine;
-        anc_engine_set_params(old, &self->params);
-        const float step = 1.0f / (float)self->fade_len;
-        uint32_t done = 0;
-        while (done < n && self->fade_pos < self->fade_len) {
-            uint32_t k = n - done;
-            if (k > ANC_SCRATCH)
-                k = ANC_SCRATCH;
-            if (k > self->fade_len - self->fade_pos)
-                k = self->fade_len - self->fade_pos;
-            anc_engine_process(old, self->scratch, k);
-            for (uint32_t i = 0; i < k; i++) {
-                float v = self->out[done + i] +
-                          self->scratch[i] * (1.0f - (float)(self->fade_pos + i) * step);
-                v = v > ANC_OUT_LIMIT ? ANC_OUT_LIMIT : v < -ANC_OUT_LIMIT ? -ANC_OUT_LIMIT : v;
-                self->out[done + i] = fabsf(v) < 1e-30f ? 0.0f : v;
-            }
-            self->fade_pos += k;
-            done += k;
+    if (anc_player_current(self->player)) {
+        anc_player_set_params(self->player, &self->params);
+        if (self->fresh) {
+            anc_player_reset(self->player);
+            self->fresh = false;
         }
-        if (self->fade_pos >= self->fade_len) {
-            bury(self, self->fading);
-            self->fading = NULL;
-            flush_graveyard(self);
-        }
+        if (self->rolling_known)
+            /* Wraps instead of overflowing when the host's frame is near the end
+             * of the int64_t range (only equality is ever compared). */
+            self->next_frame =
+                (int64_t)((uint64_t)self->next_frame + (uint64_t)llround(n * self->speed));
+    }
+    anc_slot *faded = slot_of(anc_player_process(self->player, self->out, n));
+    if (faded) {
+        bury(self, faded);
+        flush_graveyard(self);
     }
 }
 
@@ -702,14 +661,7 @@ static LV2_Worker_Status work_response(LV2_Handle instance, uint32_t size, const
     if (msg.atom.type != self->uris.install || !msg.slot)
         return LV2_WORKER_ERR_UNKNOWN;
 
-    anc_engine_set_params(msg.slot->engine, &self->params);
-    anc_engine_reset(msg.slot->engine); /* start at the knobs, not gliding from 0 */
-    if (self->current) {
-        bury(self, self->fading); /* a fade still going is cut: a third model came */
-        self->fading = self->current;
-        self->fade_pos = 0;
-    }
-    self->current = msg.slot;
+    bury(self, slot_of(anc_player_install(self->player, &msg.slot->entry, &self->params)));
     self->notify_pending = true;
     flush_graveyard(self);
     return LV2_WORKER_SUCCESS;

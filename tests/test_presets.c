@@ -19,7 +19,7 @@
 
 typedef struct preset {
     char file[256], label[128];
-    float knobs[ANC_ENGINE_KNOBS];
+    float knobs[ANC_KNOBS];
     int n_knobs, has_model;
     float *spectrum_db;
 } preset;
@@ -40,12 +40,12 @@ static int read_preset(const char *path, preset *p)
             snprintf(p->label, sizeof p->label, "%.*s", (int)n, s);
         } else if ((s = strstr(line, "lv2:symbol \"z"))) {
             sym = atoi(s + 13) - 1;
-        } else if ((s = strstr(line, "pset:value")) && sym >= 0 && sym < ANC_ENGINE_KNOBS) {
+        } else if ((s = strstr(line, "pset:value")) && sym >= 0 && sym < ANC_KNOBS) {
             p->knobs[sym] = strtof(s + 10, NULL);
             if (sym + 1 > p->n_knobs)
                 p->n_knobs = sym + 1;
             sym = -1;
-        } else if (strstr(line, "<urn:ancestral:synth#model> <default.vae>")) {
+        } else if (strstr(line, "<" ANC_MODEL_URI "> <default.vae>")) {
             p->has_model = 1;
         }
     }

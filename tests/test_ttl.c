@@ -1,10 +1,13 @@
 /* test_ttl.c — the bundle's Turtle as lilv reads it, against the C side:
- *  - port i has symbol anc_port_symbols[i] (plugin/ports.h) and the expected
+ *  - port i has symbol anc_port_symbol(i) (plugin/ports.h) and the expected
  *    type and direction (z1..enabled control inputs, latency a control output,
  *    control/notify atom input/output, out an audio output), indices contiguous;
  *  - every control input has default, minimum and maximum as float literals with
- *    minimum <= default <= maximum, an rdfs:comment and a units:unit; the defaults
- *    are those of anc_engine_params_default() (core/engine.h);
+ *    minimum <= default <= maximum, an rdfs:comment and a units:unit; its name,
+ *    default, minimum, maximum and unit are those of the control table
+ *    (core/controls.h), an enumeration's scale points are the table's choices,
+ *    a toggle is lv2:toggled, and anc_engine_params_default() (core/engine.h)
+ *    gives the same defaults;
  *  - latency carries lv2:designation lv2:latency and an lv2:maximum; enabled
  *    lv2:designation lv2:enabled, toggled, default 1; both atom ports
  *    lv2:designation lv2:control and atom:bufferType atom:Sequence;
@@ -32,11 +35,9 @@
 #include <lv2/units/units.h>
 
 #include "check.h"
+#include "controls.h"
 #include "engine.h"
 #include "ports.h"
-
-#define PLUGIN_URI "urn:ancestral:synth"
-#define MODEL_URI PLUGIN_URI "#model"
 #define NS_DOAP "http://usefulinc.com/ns/doap#"
 #define NS_RDFS "http://www.w3.org/2000/01/rdf-schema#"
 #define NS_RDF "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -70,21 +71,63 @@ static const char *kind_name(kind k)
     return n[k];
 }
 
-/* Default of port i according to core/engine.h. */
-static float engine_default(int i, const anc_engine_params *p)
+static int same(float a, float b)
 {
-    if (i < ANC_PORT_KNOBS)
-        return p->knobs[i];
-    switch (i) {
-    case ANC_PORT_MODE: return (float)p->mode;
-    case ANC_PORT_TEMPERATURE: return p->temperature;
-    case ANC_PORT_RATE: return p->rate;
-    case ANC_PORT_GLIDE: return p->glide;
-    case ANC_PORT_NOISE: return p->noise;
-    case ANC_PORT_GAIN: return p->gain_db;
-    case ANC_PORT_ENABLED: return (float)p->enabled;
-    default: return NAN;
+    return fabsf(a - b) <= 1e-6f * fmaxf(1.0f, fabsf(b));
+}
+
+/* The Turtle's name, unit and scale points of control input i against the
+ * control table; its range and default are checked by the caller. */
+static void check_control(const LilvPlugin *pl, const LilvPort *port, int i)
+{
+    const anc_control *c = &anc_controls[i];
+    LilvNode *name = lilv_port_get_name(pl, port);
+    check_true(name && !strcmp(lilv_node_as_string(name), c->name),
+               "port %s: lv2:name '%s', the control table says '%s'", c->symbol,
+               name ? lilv_node_as_string(name) : "(none)", c->name);
+    lilv_node_free(name);
+
+    LilvNode *unit_p = uri(LV2_UNITS__unit), *unit = uri(c->unit);
+    LilvNodes *units = lilv_port_get_value(pl, port, unit_p);
+    check_true(units && lilv_nodes_contains(units, unit),
+               "port %s: units:unit is not <%s> (the control table's)", c->symbol, c->unit);
+    lilv_nodes_free(units);
+    lilv_node_free(unit);
+    lilv_node_free(unit_p);
+
+    LilvNode *toggled = uri(LV2_CORE__toggled), *enumeration = uri(LV2_CORE__enumeration),
+             *integer = uri(LV2_CORE__integer);
+    const int is_toggle = lilv_port_has_property(pl, port, toggled);
+    const int is_enum = lilv_port_has_property(pl, port, enumeration);
+    check_true(is_toggle == (c->kind == ANC_CONTROL_TOGGLE),
+               "port %s: lv2:toggled %s, but the control table says %s", c->symbol,
+               is_toggle ? "declared" : "missing", c->kind == ANC_CONTROL_TOGGLE ? "toggle" : "not");
+    check_true(is_enum == (c->kind == ANC_CONTROL_CHOICE),
+               "port %s: lv2:enumeration %s, but the control table says %s", c->symbol,
+               is_enum ? "declared" : "missing", c->kind == ANC_CONTROL_CHOICE ? "choice" : "not");
+    if (c->kind == ANC_CONTROL_CHOICE) {
+        check_true(lilv_port_has_property(pl, port, integer), "port %s: not lv2:integer",
+                   c->symbol);
+        LilvScalePoints *sp = lilv_port_get_scale_points(pl, port);
+        const int n_choices = (int)c->max - (int)c->min + 1;
+        check_true(sp && (int)lilv_scale_points_size(sp) == n_choices,
+                   "port %s: %u scale points, the control table has %d choices", c->symbol,
+                   sp ? lilv_scale_points_size(sp) : 0u, n_choices);
+        LILV_FOREACH (scale_points, it, sp) {
+            const LilvScalePoint *p = lilv_scale_points_get(sp, it);
+            const float v = lilv_node_as_float(lilv_scale_point_get_value(p));
+            const char *label = lilv_node_as_string(lilv_scale_point_get_label(p));
+            const int k = (int)lrintf(v);
+            check_true(k >= (int)c->min && k <= (int)c->max && same(v, (float)k) &&
+                           !strcmp(label, c->choices[k - (int)c->min]),
+                       "port %s: scale point %g '%s' is not a choice of the control table",
+                       c->symbol, (double)v, label);
+        }
+        lilv_scale_points_free(sp);
     }
+    lilv_node_free(toggled);
+    lilv_node_free(enumeration);
+    lilv_node_free(integer);
 }
 
 static int has_value(const LilvPlugin *pl, const LilvPort *port, const char *pred)
@@ -125,8 +168,8 @@ static void check_ports(const LilvPlugin *pl)
         if (!check_true(port != NULL, "no port with index %u (indices must be contiguous)", i))
             continue;
         const char *sym = lilv_node_as_string(lilv_port_get_symbol(pl, port));
-        check_true(!strcmp(sym, anc_port_symbols[i]), "port %u: symbol '%s', ports.h says '%s'", i,
-                   sym, anc_port_symbols[i]);
+        check_true(!strcmp(sym, anc_port_symbol((int)i)), "port %u: symbol '%s', ports.h says '%s'",
+                   i, sym, anc_port_symbol((int)i));
         kind k = expected_kind((int)i);
         int is_in = lilv_port_is_a(pl, port, input), is_out = lilv_port_is_a(pl, port, output);
         int ok;
@@ -151,10 +194,14 @@ static void check_ports(const LilvPlugin *pl)
                       hi = lilv_node_as_float(max);
                 check_true(lo <= d && d <= hi, "port %s: default %g outside [%g, %g]", sym,
                            (double)d, (double)lo, (double)hi);
-                float want = engine_default((int)i, &ep);
-                check_true(fabsf(d - want) <= 1e-6f * fmaxf(1.0f, fabsf(want)),
-                           "port %s: Turtle default %g, core/engine.h default %g", sym, (double)d,
-                           (double)want);
+                const anc_control *c = &anc_controls[i];
+                check_true(same(d, c->def) && same(lo, c->min) && same(hi, c->max),
+                           "port %s: Turtle default %g range [%g, %g], control table default %g "
+                           "range [%g, %g]", sym, (double)d, (double)lo, (double)hi,
+                           (double)c->def, (double)c->min, (double)c->max);
+                float want = anc_control_load(&ep, (int)i);
+                check_true(same(d, want), "port %s: Turtle default %g, core/engine.h default %g",
+                           sym, (double)d, (double)want);
                 printf("  %-2u %-12s %-14s default %-6g range [%g, %g]\n", i, sym, kind_name(k),
                        (double)d, (double)lo, (double)hi);
             }
@@ -164,6 +211,7 @@ static void check_ports(const LilvPlugin *pl)
             check_true(has_value(pl, port, NS_RDFS "comment") == 1, "port %s: no rdfs:comment",
                        sym);
             check_true(has_value(pl, port, LV2_UNITS__unit) == 1, "port %s: no units:unit", sym);
+            check_control(pl, port, (int)i);
         } else {
             printf("  %-2u %-12s %s\n", i, sym, kind_name(k));
         }
@@ -188,8 +236,8 @@ static void check_ports(const LilvPlugin *pl)
         }
         checked++;
     }
-    printf("%s ports: %d checked against plugin/ports.h\n", check_failures == before ? "ok" : "FAIL",
-           checked);
+    printf("%s ports: %d checked against plugin/ports.h and core/controls.h\n",
+           check_failures == before ? "ok" : "FAIL", checked);
     lilv_node_free(input);
     lilv_node_free(output);
     lilv_node_free(control);
@@ -268,7 +316,7 @@ static void check_metadata(const LilvPlugin *pl)
     lilv_node_free(si);
     lilv_nodes_free(ext);
 
-    LilvNode *model = uri(MODEL_URI);
+    LilvNode *model = uri(ANC_MODEL_URI);
     LilvNodes *wr = plugin_values(pl, LV2_PATCH__writable), *rd = plugin_values(pl, LV2_PATCH__readable);
     check_true(wr && lilv_nodes_contains(wr, model), "model is not patch:writable");
     check_true(rd && lilv_nodes_contains(rd, model), "model is not patch:readable");
@@ -320,11 +368,11 @@ int main(void)
     setvbuf(stdout, NULL, _IOLBF, 0);
     world = lilv_world_new();
     lilv_world_load_all(world); /* LV2_PATH from the environment */
-    LilvNode *u = uri(PLUGIN_URI);
+    LilvNode *u = uri(ANC_PLUGIN_URI);
     const LilvPlugin *pl = lilv_plugins_get_by_uri(lilv_world_get_all_plugins(world), u);
     lilv_node_free(u);
     const char *lp = getenv("LV2_PATH");
-    if (!check_true(pl != NULL, "<%s> not found in LV2_PATH=%s", PLUGIN_URI, lp ? lp : "(unset)")) {
+    if (!check_true(pl != NULL, "<%s> not found in LV2_PATH=%s", ANC_PLUGIN_URI, lp ? lp : "(unset)")) {
         lilv_world_free(world);
         return check_exit();
     }

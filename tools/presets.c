@@ -1,8 +1,8 @@
-/* presets.c — LV2 preset bundle writer (see presets.h). */
+/* presets.c — LV2 preset bundle writer (see presets.h); symbols and ranges from
+ * the control table (core/controls.h). */
 #include "presets.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,16 +132,15 @@ anc_status anc_presets_write(const char *dir, const anc_preset *presets, size_t 
                 ANC_PLUGIN_URI);
         put_literal(f, presets[i].label);
         fputs("\" ;\n    lv2:port", f);
-        for (int k = 0; k < ANC_PLUGIN_KNOBS; k++) {
-            float v = k < presets[i].n_knobs ? presets[i].knobs[k] : 0.0f;
-            if (!isfinite(v))
-                v = 0.0f;
-            v = v < -4.0f ? -4.0f : v > 4.0f ? 4.0f : v;
-            fprintf(f, "%s [\n        lv2:symbol \"z%d\" ;\n        pset:value %.6f\n    ]",
-                    k ? " ," : "", k + 1, (double)v);
+        for (int k = 0; k < ANC_KNOBS; k++) {
+            const int id = ANC_CONTROL_Z1 + k;
+            float v = k < presets[i].n_knobs ? presets[i].knobs[k] : anc_controls[id].def;
+            v = anc_control_clamp(id, v);
+            fprintf(f, "%s [\n        lv2:symbol \"%s\" ;\n        pset:value %.6f\n    ]",
+                    k ? " ," : "", anc_controls[id].symbol, (double)v);
         }
         if (model_uri)
-            fprintf(f, " ;\n    state:state [\n        <%s> <%s>\n    ]", ANC_MODEL_PARAM_URI,
+            fprintf(f, " ;\n    state:state [\n        <%s> <%s>\n    ]", ANC_MODEL_URI,
                     model_uri);
         fputs(" .\n", f);
         if (fclose(f) != 0) {

@@ -6,15 +6,12 @@
 
 #include <stddef.h>
 
+#include "controls.h"
 #include "status.h"
-
-#define ANC_PLUGIN_URI "urn:ancestral:synth"
-#define ANC_MODEL_PARAM_URI "urn:ancestral:synth#model"
-#define ANC_PLUGIN_KNOBS 16
 
 typedef struct anc_preset {
     const char *label;            /* shown by hosts; also names the file (sanitised) */
-    float knobs[ANC_PLUGIN_KNOBS];/* z1..z16, prior standard deviations, -4..4 */
+    float knobs[ANC_KNOBS];       /* z1..z16, prior standard deviations, -4..4 */
     int n_knobs;                  /* knobs written (the model's latent size, <= 16) */
 } anc_preset;
 

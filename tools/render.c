@@ -5,8 +5,9 @@
  *   ancestral-render --model M.vae -o OUT.wav --random SEED          ancestral sampling
  *   ancestral-render --model M.vae -o OUT.wav --input IN.wav         encode, decode,
  *                                                                    resynthesise
- * with the plugin's other controls as flags. Exit status: 0 ok, 1 runtime failure,
- * 2 bad usage or unusable input. */
+ * with the plugin's other controls as flags, taken from the control table
+ * (core/controls.h): their names, ranges and defaults are the plugin's. Exit
+ * status: 0 ok, 1 runtime failure, 2 bad usage or unusable input. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -20,11 +21,35 @@
 #include "atomic_file.h"
 #include "audio_in.h"
 #include "cli.h"
+#include "controls.h"
 #include "engine.h"
 #include "feature.h"
 #include "model.h"
 #include "model_vae.h"
 #include "stft.h"
+
+/* A choice's name on the command line: its label without spaces
+ * ("knobs + noise" -> "knobs+noise"). */
+static void choice_name(const char *label, char *out, size_t cap)
+{
+    size_t j = 0;
+    for (; *label && j + 1 < cap; label++)
+        if (*label != ' ')
+            out[j++] = *label;
+    out[j] = '\0';
+}
+
+/* "a|b|c": the command-line names of a choice control's values. */
+static void choice_names(const anc_control *c, char *out, size_t cap)
+{
+    out[0] = '\0';
+    for (int k = 0; k <= (int)c->max; k++) {
+        char name[64];
+        choice_name(c->choices[k], name, sizeof name);
+        size_t n = strlen(out);
+        snprintf(out + n, cap - n, "%s%s", k ? "|" : "", name);
+    }
+}
 
 static void usage(FILE *f)
 {
@@ -34,15 +59,49 @@ static void usage(FILE *f)
             "  --random SEED        ancestral sampling: z drawn from the prior\n"
             "  --input IN.wav       reconstruct IN through the encoder (timbre of the model)\n"
             "  --seconds S          length without --input (default 4)\n"
-            "  --rate HZ            output sample rate (default: the model's)\n"
-            "  --mode knobs|ancestral|knobs+noise   (default knobs, or ancestral with --random)\n"
-            "  --temperature X      spread of drawn z (default 1)\n"
-            "  --draws X            new draws per second in the drawing modes (default 2)\n"
-            "  --glide S            seconds of smoothing between targets (default 0.05)\n"
-            "  --noise X            observation noise scale, times sigma (default 0)\n"
-            "  --gain DB            output gain (default 0)\n"
+            "  --rate HZ            output sample rate (default: the model's)\n");
+    for (int id = 0; id < ANC_CONTROL_COUNT; id++) {
+        const anc_control *c = &anc_controls[id];
+        if (!c->flag)
+            continue;
+        if (c->kind == ANC_CONTROL_CHOICE) {
+            char names[256], def[64];
+            choice_names(c, names, sizeof names);
+            choice_name(c->choices[(int)c->def], def, sizeof def);
+            fprintf(f, "  --%s %s   %s (default %s%s)\n", c->flag, names, c->help, def,
+                    id == ANC_CONTROL_MODE ? ", or ancestral with --random" : "");
+        } else {
+            fprintf(f, "  --%-12s X      %s, %g..%g (default %g)\n", c->flag, c->help,
+                    (double)c->min, (double)c->max, (double)c->def);
+        }
+    }
+    fprintf(f,
             "  --phase rtpghi|random   phase reconstruction (default rtpghi)\n"
             "  --block N            frames per processing block (default 256)\n");
+}
+
+/* Sets control id from its flag's argument: a number within the control's range,
+ * or the name of one of its choices. */
+static void parse_control(anc_engine_params *p, int id, const char *arg)
+{
+    const anc_control *c = &anc_controls[id];
+    char opt[64];
+    snprintf(opt, sizeof opt, "--%s", c->flag);
+    if (c->kind != ANC_CONTROL_CHOICE) {
+        anc_control_store(p, id, (float)anc_cli_double(opt, arg, c->min, c->max));
+        return;
+    }
+    for (int k = 0; k <= (int)c->max; k++) {
+        char name[64];
+        choice_name(c->choices[k], name, sizeof name);
+        if (!strcmp(arg, name)) {
+            anc_control_store(p, id, (float)k);
+            return;
+        }
+    }
+    char names[256];
+    choice_names(c, names, sizeof names);
+    anc_cli_die(ANC_EXIT_USAGE, "%s: one of %s, not '%s'", opt, names, arg);
 }
 
 /* The output is written beside its target and renamed into place (atomic_file.h),
@@ -87,21 +146,28 @@ static void out_write_wav(out_file *o, const float *y, size_t n, int rate)
 int main(int argc, char **argv)
 {
     anc_cli_set_program("ancestral-render");
-    enum { O_MODEL = 256, O_LATENT, O_RANDOM, O_INPUT, O_SECONDS, O_RATE, O_MODE, O_TEMP,
-           O_DRAWS, O_GLIDE, O_NOISE, O_GAIN, O_PHASE, O_BLOCK, O_HELP };
-    static const struct option longopts[] = {
+    /* The control flags follow the fixed options: option O_CONTROL + id. */
+    enum { O_MODEL = 256, O_LATENT, O_RANDOM, O_INPUT, O_SECONDS, O_RATE, O_PHASE, O_BLOCK,
+           O_HELP, O_CONTROL };
+    static const struct option fixed[] = {
         {"model", required_argument, 0, O_MODEL}, {"output", required_argument, 0, 'o'},
         {"latent", required_argument, 0, O_LATENT}, {"random", required_argument, 0, O_RANDOM},
         {"input", required_argument, 0, O_INPUT}, {"seconds", required_argument, 0, O_SECONDS},
-        {"rate", required_argument, 0, O_RATE}, {"mode", required_argument, 0, O_MODE},
-        {"temperature", required_argument, 0, O_TEMP}, {"draws", required_argument, 0, O_DRAWS},
-        {"glide", required_argument, 0, O_GLIDE}, {"noise", required_argument, 0, O_NOISE},
-        {"gain", required_argument, 0, O_GAIN}, {"phase", required_argument, 0, O_PHASE},
-        {"block", required_argument, 0, O_BLOCK}, {"help", no_argument, 0, O_HELP},
-        {0, 0, 0, 0}};
+        {"rate", required_argument, 0, O_RATE}, {"phase", required_argument, 0, O_PHASE},
+        {"block", required_argument, 0, O_BLOCK}, {"help", no_argument, 0, O_HELP}};
+    enum { N_FIXED = sizeof fixed / sizeof fixed[0] };
+    struct option longopts[N_FIXED + ANC_CONTROL_COUNT + 1];
+    memcpy(longopts, fixed, sizeof fixed);
+    int n_opts = N_FIXED;
+    for (int id = 0; id < ANC_CONTROL_COUNT; id++)
+        if (anc_controls[id].flag)
+            longopts[n_opts++] = (struct option){anc_controls[id].flag, required_argument, 0,
+                                                 O_CONTROL + id};
+    longopts[n_opts] = (struct option){0, 0, 0, 0};
+    const anc_control *knob = &anc_controls[ANC_CONTROL_Z1];
     const char *model_path = NULL, *out = NULL, *input = NULL;
-    double latent[ANC_ENGINE_KNOBS] = {0}, seconds = 4.0, rate = 0.0;
-    int n_latent = 0, have_random = 0, block = 256, mode = -1;
+    double latent[ANC_KNOBS] = {0}, seconds = 4.0, rate = 0.0;
+    int n_latent = 0, have_random = 0, block = 256, mode_given = 0;
     unsigned long long seed = 1;
     anc_engine_params p;
     anc_engine_params_default(&p);
@@ -112,25 +178,13 @@ int main(int argc, char **argv)
         case O_MODEL: model_path = optarg; break;
         case 'o': out = optarg; break;
         case O_LATENT:
-            n_latent = anc_cli_double_list("--latent", optarg, latent, ANC_ENGINE_KNOBS, -4, 4);
+            n_latent = anc_cli_double_list("--latent", optarg, latent, ANC_KNOBS, knob->min,
+                                           knob->max);
             break;
         case O_RANDOM: seed = anc_cli_u64("--random", optarg); have_random = 1; break;
         case O_INPUT: input = optarg; break;
         case O_SECONDS: seconds = anc_cli_double("--seconds", optarg, 0.001, 3600); break;
         case O_RATE: rate = anc_cli_double("--rate", optarg, 8000, 384000); break;
-        case O_MODE:
-            mode = !strcmp(optarg, "knobs") ? ANC_MODE_KNOBS
-                   : !strcmp(optarg, "ancestral") ? ANC_MODE_ANCESTRAL
-                   : !strcmp(optarg, "knobs+noise") ? ANC_MODE_KNOBS_NOISE : -2;
-            if (mode == -2)
-                anc_cli_die(ANC_EXIT_USAGE, "--mode: knobs, ancestral or knobs+noise, not '%s'",
-                            optarg);
-            break;
-        case O_TEMP: p.temperature = (float)anc_cli_double("--temperature", optarg, 0, 3); break;
-        case O_DRAWS: p.rate = (float)anc_cli_double("--draws", optarg, 0.01, 50); break;
-        case O_GLIDE: p.glide = (float)anc_cli_double("--glide", optarg, 0, 10); break;
-        case O_NOISE: p.noise = (float)anc_cli_double("--noise", optarg, 0, 2); break;
-        case O_GAIN: p.gain_db = (float)anc_cli_double("--gain", optarg, -60, 12); break;
         case O_PHASE:
             p.phase = anc_phase_method_from_name(optarg);
             if (p.phase < 0)
@@ -139,6 +193,11 @@ int main(int argc, char **argv)
         case O_BLOCK: block = (int)anc_cli_int("--block", optarg, 1, 65536); break;
         case 'h': case O_HELP: usage(stdout); return 0;
         default:
+            if (c >= O_CONTROL && c < O_CONTROL + ANC_CONTROL_COUNT) {
+                parse_control(&p, c - O_CONTROL, optarg);
+                mode_given |= c == O_CONTROL + ANC_CONTROL_MODE;
+                break;
+            }
             anc_cli_die(ANC_EXIT_USAGE, "unknown or incomplete option '%s' (see --help)",
                         argv[optind - 1]);
         }
@@ -159,7 +218,8 @@ int main(int argc, char **argv)
         rate = h->sample_rate;
     for (int k = 0; k < n_latent; k++)
         p.knobs[k] = (float)latent[k];
-    p.mode = mode >= 0 ? mode : have_random ? ANC_MODE_ANCESTRAL : ANC_MODE_KNOBS;
+    if (!mode_given)
+        p.mode = have_random ? ANC_MODE_ANCESTRAL : ANC_MODE_KNOBS;
     anc_engine *e;
     if (anc_engine_create(&e, m, rate, have_random ? seed : 1, &err) != ANC_OK)
         anc_cli_die(ANC_EXIT_USAGE, "%s: %s", model_path, err.message);

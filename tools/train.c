@@ -565,7 +565,7 @@ static void write_presets(const options *o, anc_vae *vae, const anc_dataset *ds,
         if (dot && dot != labels[n])
             *dot = '\0';
         ps[n].label = labels[n];
-        ps[n].n_knobs = L < ANC_PLUGIN_KNOBS ? L : ANC_PLUGIN_KNOBS;
+        ps[n].n_knobs = L < ANC_KNOBS ? L : ANC_KNOBS;
         for (int l = 0; l < ps[n].n_knobs; l++)
             ps[n].knobs[l] = (float)(sum[c * L + l] / (double)cnt[c]);
         n++;

@@ -64,7 +64,6 @@
 #include "model.h"
 #include "ports.h"
 
-#define PLUGIN_URI "urn:ancestral:synth"
 
 #define FUZZ_TARGET "fuzz_plugin_atoms"
 #include "fuzz_common.h"
@@ -83,10 +82,10 @@ static const char *const premapped[] = {
     LV2_PATCH__property,      /* 6 */
     LV2_PATCH__value,         /* 7 */
     LV2_PATCH__subject,       /* 8 */
-    PLUGIN_URI,               /* 9 */
-    PLUGIN_URI "#model",      /* 10 */
-    PLUGIN_URI "#installEngine", /* 11 */
-    PLUGIN_URI "#freeEngine", /* 12 */
+    ANC_PLUGIN_URI,           /* 9 */
+    ANC_MODEL_URI,            /* 10 */
+    ANC_PLUGIN_URI "#installEngine", /* 11 */
+    ANC_PLUGIN_URI "#freeEngine", /* 12 */
     LV2_ATOM__Object,         /* 13 */
     LV2_ATOM__Blank,          /* 14 */
     LV2_ATOM__Resource,       /* 15 */
@@ -797,7 +796,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static host H;
     memset(&H, 0, sizeof H);
     H.d = lv2_descriptor(0);
-    if (!H.d || strcmp(H.d->URI, PLUGIN_URI) || lv2_descriptor(1))
+    if (!H.d || strcmp(H.d->URI, ANC_PLUGIN_URI) || lv2_descriptor(1))
         broken("lv2_descriptor");
     H.worker = H.d->extension_data(LV2_WORKER__interface);
     H.state = H.d->extension_data(LV2_STATE__interface);
@@ -834,19 +833,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     H.control_on = H.notify_on = H.out_on = H.latency_on = true;
     H.split = setup & 8;
     H.notify_cap = 4096;
-    {
-        anc_engine_params p;
-        anc_engine_params_default(&p);
-        for (int i = 0; i < ANC_PORT_KNOBS; i++)
-            H.controls[ANC_PORT_Z1 + i] = 0.0f;
-        H.controls[ANC_PORT_MODE] = (float)p.mode;
-        H.controls[ANC_PORT_TEMPERATURE] = p.temperature;
-        H.controls[ANC_PORT_RATE] = p.rate;
-        H.controls[ANC_PORT_GLIDE] = p.glide;
-        H.controls[ANC_PORT_NOISE] = p.noise;
-        H.controls[ANC_PORT_GAIN] = p.gain_db;
-        H.controls[ANC_PORT_ENABLED] = 1.0f;
-    }
+    for (int id = 0; id < ANC_CONTROL_COUNT; id++)
+        H.controls[id] = anc_controls[id].def;
     for (uint32_t i = 0; i <= ANC_PORT_ENABLED; i++)
         H.d->connect_port(H.h, i, &H.controls[i]);
     H.d->connect_port(H.h, ANC_PORT_COUNT, &H.latency); /* unknown port: ignored */

@@ -1,0 +1,121 @@
+/* controls.c — the table of the plugin's controls (see controls.h). */
+#include "controls.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "engine.h"
+
+#define UNITS "http://lv2plug.in/ns/extensions/units#"
+#define UNIT_SD ANC_PLUGIN_URI "#sd"         /* prior standard deviations */
+#define UNIT_CHOICE ANC_PLUGIN_URI "#choice" /* enumerations and toggles */
+
+static const char *const mode_choices[] = {"knobs", "ancestral", "knobs + noise"};
+
+#define KNOB(k)                                                                                \
+    {"z" #k, "Latent z" #k, UNIT_SD, NULL, "latent dimension " #k ", in prior standard deviations", \
+     ANC_CONTROL_REAL, -4.0f, 4.0f, 0.0f, NULL,                                                 \
+     offsetof(anc_engine_params, knobs) + ((k) - 1) * sizeof(float)}
+
+const anc_control anc_controls[ANC_CONTROL_COUNT] = {
+    KNOB(1), KNOB(2), KNOB(3), KNOB(4), KNOB(5), KNOB(6), KNOB(7), KNOB(8),
+    KNOB(9), KNOB(10), KNOB(11), KNOB(12), KNOB(13), KNOB(14), KNOB(15), KNOB(16),
+    [ANC_CONTROL_MODE] = {"mode", "Mode", UNIT_CHOICE, "mode", "where z comes from",
+                          ANC_CONTROL_CHOICE, 0.0f, 2.0f, 0.0f, mode_choices,
+                          offsetof(anc_engine_params, mode)},
+    [ANC_CONTROL_TEMPERATURE] = {"temperature", "Temperature", UNITS "coef", "temperature",
+                                 "spread of drawn z", ANC_CONTROL_REAL, 0.0f, 3.0f, 1.0f, NULL,
+                                 offsetof(anc_engine_params, temperature)},
+    /* "draws" for ancestral-render, whose --rate is the sample rate. */
+    [ANC_CONTROL_RATE] = {"rate", "Draw rate", UNITS "hz", "draws",
+                          "new draws per second in the drawing modes", ANC_CONTROL_REAL, 0.01f,
+                          50.0f, 2.0f, NULL, offsetof(anc_engine_params, rate)},
+    [ANC_CONTROL_GLIDE] = {"glide", "Glide", UNITS "s", "glide",
+                           "seconds of smoothing between targets", ANC_CONTROL_REAL, 0.0f, 10.0f,
+                           0.05f, NULL, offsetof(anc_engine_params, glide)},
+    [ANC_CONTROL_NOISE] = {"noise", "Noise", UNITS "coef", "noise",
+                           "observation noise scale, times sigma", ANC_CONTROL_REAL, 0.0f, 2.0f,
+                           0.0f, NULL, offsetof(anc_engine_params, noise)},
+    [ANC_CONTROL_GAIN] = {"gain", "Gain", UNITS "db", "gain", "output gain in dB",
+                          ANC_CONTROL_REAL, -60.0f, 12.0f, 0.0f, NULL,
+                          offsetof(anc_engine_params, gain_db)},
+    [ANC_CONTROL_ENABLED] = {"enabled", "Enabled", UNIT_CHOICE, NULL,
+                             "off fades to silence without a click", ANC_CONTROL_TOGGLE, 0.0f,
+                             1.0f, 1.0f, NULL, offsetof(anc_engine_params, enabled)},
+};
+
+/* Field access by offset; memcpy keeps it free of casts and aliasing doubts. */
+static float get_real(const anc_engine_params *p, int id)
+{
+    float v;
+    memcpy(&v, (const char *)p + anc_controls[id].field, sizeof v);
+    return v;
+}
+
+static int get_int(const anc_engine_params *p, int id)
+{
+    int v;
+    memcpy(&v, (const char *)p + anc_controls[id].field, sizeof v);
+    return v;
+}
+
+static void put_real(anc_engine_params *p, int id, float v)
+{
+    memcpy((char *)p + anc_controls[id].field, &v, sizeof v);
+}
+
+static void put_int(anc_engine_params *p, int id, int v)
+{
+    memcpy((char *)p + anc_controls[id].field, &v, sizeof v);
+}
+
+float anc_control_load(const anc_engine_params *p, int id)
+{
+    return anc_controls[id].kind == ANC_CONTROL_REAL ? get_real(p, id) : (float)get_int(p, id);
+}
+
+void anc_control_store(anc_engine_params *p, int id, float v)
+{
+    const anc_control *c = &anc_controls[id];
+    switch (c->kind) {
+    case ANC_CONTROL_REAL:
+        put_real(p, id, v);
+        break;
+    case ANC_CONTROL_CHOICE:
+        put_int(p, id, isfinite(v) ? (int)lrintf(fminf(fmaxf(v, c->min), c->max)) : (int)c->def);
+        break;
+    case ANC_CONTROL_TOGGLE:
+        put_int(p, id, isfinite(v) ? v > 0.0f : (int)c->def);
+        break;
+    }
+}
+
+float anc_control_clamp(int id, float v)
+{
+    const anc_control *c = &anc_controls[id];
+    if (!isfinite(v))
+        return c->def;
+    return v < c->min ? c->min : v > c->max ? c->max : v;
+}
+
+void anc_controls_clamp(anc_engine_params *out, const anc_engine_params *in)
+{
+    for (int id = 0; id < ANC_CONTROL_COUNT; id++) {
+        const anc_control *c = &anc_controls[id];
+        if (c->kind == ANC_CONTROL_REAL) {
+            put_real(out, id, anc_control_clamp(id, get_real(in, id)));
+        } else {
+            const int v = get_int(in, id);
+            put_int(out, id, c->kind == ANC_CONTROL_TOGGLE ? v != 0
+                             : (v >= (int)c->min && v <= (int)c->max) ? v
+                                                                      : (int)c->def);
+        }
+    }
+}
+
+void anc_controls_default(anc_engine_params *p)
+{
+    for (int id = 0; id < ANC_CONTROL_COUNT; id++)
+        anc_control_store(p, id, anc_controls[id].def);
+}

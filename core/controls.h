@@ -1,0 +1,72 @@
+/* controls.h — the plugin's controls in one table: symbol, name, range,
+ * default, unit and the anc_engine_params field each one sets; and the plugin's
+ * URI and its number of latent knobs, defined here once.
+ *
+ * Everything that knows a control reads it here: the LV2 plugin maps its control
+ * input ports (port index = control id) and converts their values with
+ * anc_control_store(), anc_engine_set_params() clamps with anc_controls_clamp(),
+ * ancestral-render derives its control flags from it, the preset writer its
+ * symbols and ranges, and tests/test_ttl.c checks ttl/ancestral.ttl against it.
+ * The table is constant data: every function here is real-time safe. */
+#ifndef ANC_CONTROLS_H
+#define ANC_CONTROLS_H
+
+#include <stddef.h>
+
+#define ANC_PLUGIN_URI "urn:ancestral:synth"
+#define ANC_MODEL_URI ANC_PLUGIN_URI "#model" /* the model file parameter */
+#define ANC_KNOBS 16                          /* latent knobs z1 .. z16 */
+
+/* Control ids, in port order: the plugin's first ANC_CONTROL_COUNT ports. */
+typedef enum anc_control_id {
+    ANC_CONTROL_Z1 = 0, /* z1 .. z16 are ANC_CONTROL_Z1 + k */
+    ANC_CONTROL_MODE = ANC_KNOBS,
+    ANC_CONTROL_TEMPERATURE,
+    ANC_CONTROL_RATE,
+    ANC_CONTROL_GLIDE,
+    ANC_CONTROL_NOISE,
+    ANC_CONTROL_GAIN,
+    ANC_CONTROL_ENABLED,
+    ANC_CONTROL_COUNT
+} anc_control_id;
+
+typedef enum anc_control_kind {
+    ANC_CONTROL_REAL,   /* a float field: non-finite -> default, clamped to [min, max] */
+    ANC_CONTROL_CHOICE, /* an int field, an index into choices (lv2:enumeration) */
+    ANC_CONTROL_TOGGLE  /* an int field, off (0) or on (1) (lv2:toggled) */
+} anc_control_kind;
+
+typedef struct anc_control {
+    const char *symbol;  /* LV2 port symbol */
+    const char *name;    /* lv2:name */
+    const char *unit;    /* units:unit, a full URI */
+    const char *flag;    /* ancestral-render's option without "--", NULL if it has none */
+    const char *help;    /* what it does, for --help */
+    anc_control_kind kind;
+    float min, max, def; /* lv2:minimum, lv2:maximum, lv2:default */
+    const char *const *choices; /* CHOICE: the scale point labels, for values min .. max */
+    size_t field;        /* offsetof in anc_engine_params: float for REAL, int otherwise */
+} anc_control;
+
+/* The table, indexed by anc_control_id. */
+extern const anc_control anc_controls[ANC_CONTROL_COUNT];
+
+struct anc_engine_params;
+
+/* Reads control id from p as a float (a CHOICE or TOGGLE as its index). */
+float anc_control_load(const struct anc_engine_params *p, int id);
+/* Stores a port value v into p's field for control id. REAL fields take v as it
+ * is (anc_engine_set_params() clamps them); a CHOICE is rounded and clamped, a
+ * TOGGLE is on for v > 0; a non-finite v leaves either at its default (a float
+ * that is NaN or huge has no int value in C). */
+void anc_control_store(struct anc_engine_params *p, int id, float v);
+/* v clamped to control id's range; non-finite values become its default. */
+float anc_control_clamp(int id, float v);
+/* out = in with every control sanitised: REAL clamped (anc_control_clamp), a
+ * CHOICE outside its range set to its default, a TOGGLE made 0 or 1. Fields
+ * that are not controls are left alone. */
+void anc_controls_clamp(struct anc_engine_params *out, const struct anc_engine_params *in);
+/* Every control at its default. Fields that are not controls are left alone. */
+void anc_controls_default(struct anc_engine_params *p);
+
+#endif
