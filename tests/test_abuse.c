@@ -1,5 +1,5 @@
 /* test_abuse.c — hardening test of the Ancestral LV2 plugin (suite 'hardening'):
- * several instances in one process, driven through lilv (tests/lv2_host.h) the
+ * several instances in one process, driven through lilv (tools/lv2_host.h) the
  * way a careless or hostile host would, checking that nothing breaks. It is not a
  * correctness test of the sound; test_plugin.c does that.
  *
@@ -299,10 +299,14 @@ static unsigned long updates, updates_by_kind[V_KINDS];
 static unsigned long bad_nonfinite, bad_over, bad_denormal, bad_latency, bad_echo, reports;
 static float worst_sample;
 
+/* The interposer linked into this test (alloc_count.c) counts run()'s heap calls. */
+static const anc_host_alloc_counter alloc_counter = {anc_alloc_watch, anc_alloc_count};
+
 static anc_host *make(anc_host_world *w, double rate)
 {
     anc_host_config c;
     anc_host_config_default(&c);
+    c.alloc_counter = &alloc_counter;
     c.sample_rate = rate;
     c.max_block = MAX_BLOCK;
     c.worker = ANC_HOST_WORKER_THREAD;

@@ -1,5 +1,5 @@
 /* bench.c — ancestral-bench: how fast the plugin's run() is through the real LV2
- * path (lilv, the host of tests/lv2_host.h), and how fast the trainer's step is.
+ * path (lilv, the host of lv2_host.h), and how fast the trainer's step is.
  *
  *   ancestral-bench [--seconds S] [--rate HZ] [--block N] [--model FILE]
  *                   [--steps N] [--threads T] [--no-train]
@@ -19,8 +19,14 @@
  * the trainer's default architecture (513 bins, hidden 512,256, 8 latents,
  * SiLU), batch 256; frames per second of wall time.
  *
+ * Heap calls inside run() are counted only in the test build of this program
+ * (ANC_BENCH_COUNT_ALLOCS, linked with the allocator interposer of
+ * tests/alloc_count.c, run by the 'bench' test); the installed program carries
+ * no test code and prints no allocation figures.
+ *
  * Prints `key: value` lines. Exit status: 0 success, 1 runtime failure (plugin
- * not found, model not loaded, allocation inside run()), 2 bad usage. */
+ * not found, model not loaded, allocation inside run() when counted), 2 bad
+ * usage. */
 #include <cblas.h>
 #include <fftw3.h>
 #include <getopt.h>
@@ -31,11 +37,18 @@
 #include <time.h>
 
 #include "adam.h"
-#include "alloc_count.h"
 #include "cli.h"
 #include "lv2_host.h"
 #include "rng.h"
 #include "vae.h"
+
+#ifdef ANC_BENCH_COUNT_ALLOCS
+#include "alloc_count.h"
+static const anc_host_alloc_counter alloc_counter = {anc_alloc_watch, anc_alloc_count};
+#define ALLOC_COUNTER (&alloc_counter)
+#else
+#define ALLOC_COUNTER NULL
+#endif
 
 #define TARGET_REALTIME_FACTOR 100
 #define WARMUP_SECONDS 0.5
@@ -118,6 +131,7 @@ static void bench_plugin(anc_host_world *w, const options *o, uint32_t block, pl
     anc_host_config_default(&c);
     c.sample_rate = o->rate;
     c.max_block = block;
+    c.alloc_counter = ALLOC_COUNTER;
     char err[512] = "";
     anc_host *h = anc_host_new(w, &c, err, sizeof err);
     if (!h)
@@ -237,8 +251,6 @@ int main(int argc, char **argv)
     /* Before anything else: OpenBLAS's idle helper threads would otherwise
      * compete with the plugin measurement for the cores. */
     openblas_set_num_threads(o.threads);
-    const char *how = NULL;
-    int counting = anc_alloc_counting(&how);
     char err[512] = "";
     anc_host_world *w = anc_host_world_new(NULL, NULL, err, sizeof err);
     if (!w)
@@ -259,7 +271,7 @@ int main(int argc, char **argv)
         allocs_resp += r[i].allocs_resp;
         logs += r[i].logs_run;
     }
-    printf("plugin_uri: %s\n", ANC_HOST_PLUGIN_URI);
+    printf("plugin_uri: %s\n", ANC_PLUGIN_URI);
     /* Also keeps libfftw3f loaded in this process, as in hosts that use FFTW:
      * otherwise the plugin's dlclose would unload it and LeakSanitizer would
      * report FFTW's planner memory (never freed: plugins must not call
@@ -278,17 +290,23 @@ int main(int argc, char **argv)
     for (int i = 1; i < n_blocks; i++)
         printf("plugin_realtime_factor_block_%u: %.1f\n", blocks[i], r[i].factor);
     printf("target_realtime_factor: %d\n", TARGET_REALTIME_FACTOR);
+#ifdef ANC_BENCH_COUNT_ALLOCS
+    const char *how = NULL;
+    const int counting = anc_alloc_counting(&how);
     printf("allocation_counter: %s\n", how);
     printf("allocations_in_run: %lu\n", allocs);
     printf("allocations_in_work_response: %lu\n", allocs_resp);
+#endif
     printf("log_calls_in_run: %lu\n", logs);
     anc_host_world_free(w);
 
     if (o.train)
         bench_train(&o);
 
+#ifdef ANC_BENCH_COUNT_ALLOCS
     if (!counting)
         anc_cli_warn("the allocation counter is not active here; allocations_in_run is blind");
+#endif
     if (allocs || allocs_resp) {
         fprintf(stderr, "ancestral-bench: the plugin allocated on the audio thread (%lu in run, "
                         "%lu in work_response)\n", allocs, allocs_resp);

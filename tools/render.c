@@ -71,8 +71,10 @@ static void usage(FILE *f)
             fprintf(f, "  --%s %s   %s (default %s%s)\n", c->flag, names, c->help, def,
                     id == ANC_CONTROL_MODE ? ", or ancestral with --random" : "");
         } else {
-            fprintf(f, "  --%-12s X      %s, %g..%g (default %g)\n", c->flag, c->help,
-                    (double)c->min, (double)c->max, (double)c->def);
+            char opt[64];
+            snprintf(opt, sizeof opt, "--%s X", c->flag);
+            fprintf(f, "  %-20s %s, %g..%g (default %g)\n", opt, c->help, (double)c->min,
+                    (double)c->max, (double)c->def);
         }
     }
     fprintf(f,

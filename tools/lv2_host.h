@@ -1,6 +1,7 @@
 /* lv2_host.h — a small lilv host for the Ancestral plugin, shared by the plugin
- * tests and ancestral-bench. It is a test instrument, not a product host: it
- * behaves the way Ardour 7 and jalv do where the plugin can tell the difference.
+ * tests, ancestral-bench and ancestral-plugin-render. It is a measuring
+ * instrument, not a product host: it behaves the way Ardour 7 and jalv do where
+ * the plugin can tell the difference.
  *
  * What it provides to the plugin: urid:map/unmap (one table per world, shared by
  * its instances so saved state moves between them), work:schedule (a worker
@@ -14,7 +15,7 @@
  *
  * One cycle (anc_host_run): queued patch messages are written to the control
  * port, the notify buffer is reset to an empty chunk, run() is called with the
- * allocation counter watching (alloc_count.h), then worker responses are
+ * allocation counter watching (if the configuration has one), then worker responses are
  * delivered (work_response, watched too), end_run() is called, and the notify
  * sequence is parsed (patch:Set echoes of the model path are kept).
  *
@@ -30,8 +31,7 @@
 
 #include <lilv/lilv.h>
 
-#define ANC_HOST_PLUGIN_URI "urn:ancestral:synth"
-#define ANC_HOST_MODEL_URI "urn:ancestral:synth#model"
+#include "controls.h"
 
 typedef enum anc_host_worker {
     ANC_HOST_WORKER_THREAD = 0, /* work() on a worker thread, like a live session */
@@ -43,7 +43,7 @@ typedef struct anc_host anc_host;
 
 /* Loads every bundle in lv2_path (a colon-separated list of folders), or in
  * LV2_PATH from the environment when lv2_path is NULL, and finds plugin_uri
- * (ANC_HOST_PLUGIN_URI when NULL). NULL with a message in err on failure. Free
+ * (ANC_PLUGIN_URI when NULL). NULL with a message in err on failure. Free
  * with anc_host_world_free() after all its instances. */
 anc_host_world *anc_host_world_new(const char *lv2_path, const char *plugin_uri, char *err,
                                    size_t err_len);
@@ -53,6 +53,14 @@ LilvWorld *anc_host_lilv_world(anc_host_world *w);
 const LilvPlugin *anc_host_plugin(const anc_host_world *w);
 uint32_t anc_host_map(anc_host_world *w, const char *uri);
 const char *anc_host_unmap(anc_host_world *w, uint32_t urid); /* NULL if unknown */
+
+/* Counts heap calls for anc_host_allocs_in_run() and the like. The host does not
+ * count by itself: that takes an allocator interposer, which the tests link in
+ * (tests/alloc_count.h) and installed programs do not. */
+typedef struct anc_host_alloc_counter {
+    void (*watch)(int on);        /* start (1) or stop (0) counting the calling thread */
+    unsigned long (*count)(void); /* calls counted so far, all threads */
+} anc_host_alloc_counter;
 
 typedef struct anc_host_config {
     double sample_rate;       /* Hz */
@@ -65,9 +73,12 @@ typedef struct anc_host_config {
                                  and a session's state (then the plugin must install the
                                  model itself inside restore()) */
     int echo_log;             /* also print the plugin's log messages on stderr */
+    const anc_host_alloc_counter *alloc_counter; /* NULL: heap calls are not counted, and
+                                                    anc_host_allocs_*() read 0 */
 } anc_host_config;
 
-/* 48000 Hz, 4096 frames, threaded worker, default state, restore worker, quiet. */
+/* 48000 Hz, 4096 frames, threaded worker, default state, restore worker, quiet,
+ * no allocation counter. */
 void anc_host_config_default(anc_host_config *c);
 
 /* Instantiates the plugin, connects every port (controls at their Turtle
@@ -148,7 +159,8 @@ void anc_host_log_clear(anc_host *h);
 
 /* Audio-thread hygiene, counted since instantiation: heap calls made by the
  * thread that drives the instance inside run(), and inside work_response() or
- * end_run() (alloc_count.h), synchronous work() excluded; log calls made from
+ * end_run() (by the configuration's alloc_counter; 0 without one), synchronous
+ * work() excluded; log calls made from
  * inside run(). */
 unsigned long anc_host_allocs_in_run(const anc_host *h);
 unsigned long anc_host_allocs_in_response(const anc_host *h);

@@ -29,7 +29,6 @@
 #include <lv2/urid/urid.h>
 #include <lv2/worker/worker.h>
 
-#include "alloc_count.h"
 
 #define RING_BYTES (1u << 16)     /* per worker direction; a message is a path or a pointer */
 #define ATOM_BYTES (1u << 16)     /* control and notify sequence buffers */
@@ -127,7 +126,7 @@ anc_host_world *anc_host_world_new(const char *lv2_path, const char *plugin_uri,
         lilv_node_free(p);
     }
     lilv_world_load_all(w->world);
-    const char *uri = plugin_uri ? plugin_uri : ANC_HOST_PLUGIN_URI;
+    const char *uri = plugin_uri ? plugin_uri : ANC_PLUGIN_URI;
     LilvNode *u = lilv_new_uri(w->world, uri);
     w->plugin = lilv_plugins_get_by_uri(lilv_world_get_all_plugins(w->world), u);
     lilv_node_free(u);
@@ -339,6 +338,18 @@ static double thread_cpu(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Heap calls through the configured counter; without one nothing is counted. */
+static void alloc_watch(const anc_host *h, int on)
+{
+    if (h->cfg.alloc_counter)
+        h->cfg.alloc_counter->watch(on);
+}
+
+static unsigned long alloc_count(const anc_host *h)
+{
+    return h->cfg.alloc_counter ? h->cfg.alloc_counter->count() : 0;
+}
+
 /* ---- log ----------------------------------------------------------------- */
 
 static int log_vprintf(LV2_Log_Handle handle, LV2_URID type, const char *fmt, va_list ap)
@@ -493,10 +504,10 @@ static LV2_Worker_Status schedule_work(LV2_Worker_Schedule_Handle handle, uint32
          * run() or work_response() and may allocate: that is the host's choice,
          * so its heap calls are tallied apart (they also prove the counter sees
          * the plugin's own calls). */
-        unsigned long a0 = anc_alloc_count();
+        unsigned long a0 = alloc_count(h);
         call_work(wk, size, data);
         if (in_cycle == h)
-            h->allocs_sync_work += anc_alloc_count() - a0;
+            h->allocs_sync_work += alloc_count(h) - a0;
         return LV2_WORKER_SUCCESS;
     }
     if (ring_write(&wk->req, size, data))
@@ -798,7 +809,7 @@ static void map_urids(anc_host *h)
     MAP(patch_Get, LV2_PATCH__Get);
     MAP(patch_property, LV2_PATCH__property);
     MAP(patch_value, LV2_PATCH__value);
-    MAP(model, ANC_HOST_MODEL_URI);
+    MAP(model, ANC_MODEL_URI);
     MAP(log_Error, LV2_LOG__Error);
     MAP(log_Warning, LV2_LOG__Warning);
     MAP(log_Note, LV2_LOG__Note);
@@ -1059,30 +1070,30 @@ void anc_host_run(anc_host *h, float *out, uint32_t n)
         }
     reset_notify_buf(h);
 
-    unsigned long a0 = anc_alloc_count(), s0 = h->allocs_sync_work;
+    unsigned long a0 = alloc_count(h), s0 = h->allocs_sync_work;
     in_cycle = h;
     in_run = h;
-    anc_alloc_watch(1);
+    alloc_watch(h, 1);
     double t0 = thread_cpu();
     lilv_instance_run(h->inst, n);
     double t1 = thread_cpu();
-    anc_alloc_watch(0);
+    alloc_watch(h, 0);
     in_run = NULL;
-    unsigned long a1 = anc_alloc_count(), s1 = h->allocs_sync_work;
+    unsigned long a1 = alloc_count(h), s1 = h->allocs_sync_work;
     h->allocs_run += (a1 - a0) - (s1 - s0);
     h->run_cpu += t1 - t0;
     h->run_calls++;
 
     /* Ardour's order: responses of the state worker, then of the worker, then
      * end_run(); all on the audio thread, all real time. */
-    anc_alloc_watch(1);
+    alloc_watch(h, 1);
     deliver_responses(h, &h->state_worker);
     deliver_responses(h, &h->worker);
     if (h->work_iface && h->work_iface->end_run)
         h->work_iface->end_run(lilv_instance_get_handle(h->inst));
-    anc_alloc_watch(0);
+    alloc_watch(h, 0);
     in_cycle = NULL;
-    h->allocs_resp += (anc_alloc_count() - a1) - (h->allocs_sync_work - s1);
+    h->allocs_resp += (alloc_count(h) - a1) - (h->allocs_sync_work - s1);
 
     read_notify(h);
     reset_control_buf(h);
