@@ -5,7 +5,8 @@
 #     them against the installed LV2 vocabularies: it must report "Found 0
 #     errors" and exit 0, and print no warning (it exits 0 with warnings, so the
 #     output is read, not just the status);
-#  3. the lilv checks of test_ttl.c (ports against plugin/ports.h, metadata).
+#  3. the lilv checks of test_ttl.c (ports against plugin/ports.h and the control
+#     table of core/controls.h, metadata).
 # A tool that is not installed is reported and skipped, never silently passed.
 # usage: test_ttl.sh BUNDLE_DIR TEST_TTL_EXE    (LV2_PATH must find the bundle)
 set -u
