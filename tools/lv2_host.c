@@ -29,6 +29,7 @@
 #include <lv2/urid/urid.h>
 #include <lv2/worker/worker.h>
 
+#include "controls.h"
 
 #define RING_BYTES (1u << 16)     /* per worker direction; a message is a path or a pointer */
 #define ATOM_BYTES (1u << 16)     /* control and notify sequence buffers */
