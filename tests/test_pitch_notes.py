@@ -28,7 +28,7 @@ NOTES = [36, 43, 48, 55, 60, 67, 72, 79, 84]
 SECONDS_ON, SECONDS_GAP = 1.0, 0.5
 RATE = 48000
 SF2 = "/usr/share/sounds/sf2/TimGM6mb.sf2"
-SF3 = "/usr/share/sounds/sf3/MuseScore_General.sf3"
+SF3 = "/usr/share/sounds/sf3/MuseScore_General_Lite.sf3"  # the file musescore-general-soundfont-small ships
 INSTRUMENTS = [  # name, General MIDI program, soundfont
     ("piano", 0, SF2), ("flute", 73, SF2), ("violin", 40, SF2), ("clarinet", 71, SF3),
     ("trumpet", 56, SF3), ("cello", 42, SF3), ("nylon guitar", 24, SF3), ("oboe", 68, SF3),
