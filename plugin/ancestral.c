@@ -738,8 +738,20 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
     const char *value = retrieve(handle, self->uris.model, &size, &type, &vflags);
     if (!value)
         return LV2_STATE_SUCCESS;
-    if (type != self->uris.atom_Path || size < 2 || !memchr(value, '\0', size))
+    if (type != self->uris.atom_Path)
         return LV2_STATE_ERR_BAD_TYPE;
+    /* lilv and Ardour count the path's terminating NUL in size, Carla does not:
+     * take both, and read no further than size. Anything after a NUL (which a
+     * path cannot hold) or an empty path is not a path. */
+    const char *nul = memchr(value, '\0', size);
+    size_t len = nul ? (size_t)(nul - value) : size;
+    if (len == 0 || len + 1 < size)
+        return LV2_STATE_ERR_BAD_TYPE;
+    char *stored = malloc(len + 1);
+    if (!stored)
+        return LV2_STATE_ERR_UNKNOWN;
+    memcpy(stored, value, len);
+    stored[len] = '\0';
 
     const LV2_Feature *mp = find_feature(features, LV2_STATE__mapPath);
     const LV2_Feature *fp = find_feature(features, LV2_STATE__freePath);
@@ -753,9 +765,10 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
     char *path;
     if (mp) {
         const LV2_State_Map_Path *map_path = mp->data;
-        path = map_path->absolute_path(map_path->handle, value);
+        path = map_path->absolute_path(map_path->handle, stored);
+        free(stored);
     } else {
-        path = strdup(value);
+        path = stored;
         free_path = NULL; /* our own copy */
     }
     if (!path)

@@ -25,7 +25,10 @@
  *     with a worker in restore() (jalv) and without (Ardour), threaded and
  *     synchronous workers: the new instance echoes the model path, has the port
  *     values, and renders the same samples after activate(); state.ttl holds no
- *     absolute path of the model (state:mapPath was used);
+ *     absolute path of the model (state:mapPath was used); restore() takes the
+ *     model path with its terminating NUL and without (Carla), reads no byte past
+ *     the size given, and refuses, keeping the model, a value of another type, with
+ *     a NUL inside, or empty;
  *  6. patch:Set to the second model switches to it (the spectrum changes, a
  *     patch:Set echo arrives on notify), also with the synchronous worker, and
  *     patch:Get answers with the current path;
@@ -61,6 +64,7 @@
 #include <time.h>
 
 #include <fftw3.h>
+#include <lv2/state/state.h>
 
 #include "alloc_count.h"
 #include "check.h"
@@ -131,6 +135,14 @@ static void *xmalloc(size_t n)
         exit(1);
     }
     return p;
+}
+
+/* Whether the instance now plays (echoes) the file at path. */
+static int plays(anc_host *h, const char *path)
+{
+    struct stat a, b;
+    return !stat(anc_host_model_echo(h), &a) && !stat(path, &b) && a.st_ino == b.st_ino &&
+           a.st_dev == b.st_dev;
 }
 
 static float *render(anc_host *h, size_t frames, uint32_t block)
@@ -826,9 +838,7 @@ static void test_state_variant(anc_host_worker wk, int restore_worker, const cha
     check_true(restored == 0, "%s: restore: %s", label, err);
     settle(b, B, "b restored model");
     const char *echo = anc_host_model_echo(b);
-    struct stat s1, s2;
-    int same_file = !stat(echo, &s1) && !stat(second_model, &s2) && s1.st_ino == s2.st_ino &&
-                    s1.st_dev == s2.st_dev;
+    int same_file = plays(b, second_model);
     printf("  %-18s saved %s; restored instance echoes %s (%s the second model), z1 %.2f z2 "
            "%.2f gain %.2f glide %.2f\n",
            label, path, echo, same_file ? "is" : "IS NOT",
@@ -878,6 +888,64 @@ static void test_default_state_variant(anc_host_worker wk, int restore_worker, c
     anc_host_free(h);
 }
 
+/* The model path as restore() receives it from hosts that keep state themselves:
+ * with its terminating NUL (lilv, Ardour) and without (Carla), each in a heap
+ * block of exactly the size given, so a read past it shows under AddressSanitizer;
+ * and values that are no path, which must be refused and keep the model. */
+static void test_state_path_forms(int restore_worker, const char *label)
+{
+    const uint32_t B = 256;
+    anc_host *h = make_playing(48000, B, ANC_HOST_WORKER_THREAD, restore_worker);
+    if (!h)
+        return;
+    const char *path_type = "http://lv2plug.in/ns/ext/atom#Path";
+    struct {
+        const char *what, *model; /* model: the file it must play afterwards */
+        int nul;                  /* the value's size counts a terminating NUL */
+    } good[] = {{"path with its NUL", second_model, 1},
+                {"path without NUL", default_model, 0},
+                {"path without NUL", second_model, 0}};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        size_t n = strlen(good[i].model) + (size_t)good[i].nul;
+        char *v = xmalloc(n);
+        memcpy(v, good[i].model, n);
+        int st = anc_host_restore_value(h, ANC_MODEL_URI, v, n, path_type);
+        free(v);
+        settle(h, B, good[i].what);
+        printf("  %-16s %-18s (%zu bytes): status %d, plays %s\n", label, good[i].what, n, st,
+               anc_host_model_echo(h));
+        check_true(st == LV2_STATE_SUCCESS, "%s: %s refused (status %d)", label, good[i].what, st);
+        check_true(plays(h, good[i].model), "%s: after %s of %s the plugin plays '%s'", label,
+                   good[i].what, good[i].model, anc_host_model_echo(h));
+    }
+
+    /* The last good restore left the second model playing; none of these may change it. */
+    char embedded[4200];
+    int m = snprintf(embedded, sizeof embedded, "%s%c%s", default_model, '\0', "x");
+    struct {
+        const char *what, *value, *type;
+        size_t size;
+    } bad[] = {{"an atom:String", second_model, "http://lv2plug.in/ns/ext/atom#String",
+                strlen(second_model) + 1},
+               {"a NUL inside", embedded, path_type, (size_t)m + 1},
+               {"an empty path", "", path_type, 1},
+               {"zero bytes", "", path_type, 0}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *v = xmalloc(bad[i].size);
+        memcpy(v, bad[i].value, bad[i].size);
+        int st = anc_host_restore_value(h, ANC_MODEL_URI, v, bad[i].size, bad[i].type);
+        free(v);
+        settle(h, B, bad[i].what);
+        printf("  %-16s %-18s (%zu bytes): status %d, plays %s\n", label, bad[i].what,
+               bad[i].size, st, anc_host_model_echo(h));
+        check_true(st == LV2_STATE_ERR_BAD_TYPE, "%s: %s: status %d, expected bad type (%d)",
+                   label, bad[i].what, st, LV2_STATE_ERR_BAD_TYPE);
+        check_true(plays(h, second_model), "%s: after refusing %s the plugin plays '%s', not %s",
+                   label, bad[i].what, anc_host_model_echo(h), second_model);
+    }
+    anc_host_free(h);
+}
+
 static void test_state(void)
 {
     printf("5. default state and state save/restore (48 kHz, block 256)\n");
@@ -888,6 +956,8 @@ static void test_state(void)
     test_state_variant(ANC_HOST_WORKER_THREAD, 0, "threaded-ardour");
     test_state_variant(ANC_HOST_WORKER_SYNC, 1, "sync-jalv");
     test_state_variant(ANC_HOST_WORKER_SYNC, 0, "sync-ardour");
+    test_state_path_forms(1, "with features");
+    test_state_path_forms(0, "no features");
 }
 
 /* ---- 6. switching models ------------------------------------------------------------ */

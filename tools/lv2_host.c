@@ -1230,6 +1230,42 @@ int anc_host_restore_properties(anc_host *h, const char *dir, char *err, size_t 
     return restore_file(h, dir, 0, err, err_len);
 }
 
+typedef struct one_property {
+    uint32_t key, type;
+    const void *value;
+    size_t size;
+} one_property;
+
+static const void *retrieve_one(LV2_State_Handle handle, uint32_t key, size_t *size,
+                                uint32_t *type, uint32_t *flags)
+{
+    const one_property *p = handle;
+    if (key != p->key)
+        return NULL;
+    *size = p->size;
+    *type = p->type;
+    *flags = LV2_STATE_IS_POD | LV2_STATE_IS_PORTABLE;
+    return p->value;
+}
+
+int anc_host_restore_value(anc_host *h, const char *key_uri, const void *value, size_t size,
+                           const char *type_uri)
+{
+    const LV2_State_Interface *si = lilv_instance_get_extension_data(h->inst, LV2_STATE__interface);
+    if (!si)
+        return -1;
+    one_property p = {anc_host_map(h->w, key_uri), anc_host_map(h->w, type_uri), value, size};
+    const LV2_Feature *features[sizeof h->state_features / sizeof h->state_features[0] + 2];
+    size_t n = 0;
+    for (const LV2_Feature *const *f = h->state_features; *f; f++)
+        features[n++] = *f;
+    features[n++] = &h->f_mappath;
+    features[n++] = &h->f_free;
+    features[n] = NULL;
+    return (int)si->restore(lilv_instance_get_handle(h->inst), retrieve_one, &p, 0,
+                            h->cfg.restore_worker ? features : NULL);
+}
+
 int anc_host_apply_default_state(anc_host *h, char *err, size_t err_len)
 {
     LilvState *st = lilv_state_new_from_world(h->w->world, &h->w->map,

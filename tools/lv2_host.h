@@ -144,6 +144,14 @@ int anc_host_restore_state(anc_host *h, const char *dir, char *err, size_t err_l
  * while one thread runs cycles (the plugin declares state:threadSafeRestore);
  * needs restore_worker, whose work() then runs on the calling thread. */
 int anc_host_restore_properties(anc_host *h, const char *dir, char *err, size_t err_len);
+/* Calls the plugin's restore() itself, not through lilv, with one property:
+ * size bytes at value, of type type_uri, under key_uri. This is how hosts that
+ * keep their own state pass it (Carla hands over an atom:Path without its
+ * terminating NUL). Features as anc_host_restore_state, with the host's
+ * mapPath and freePath (paths map to themselves). Returns restore()'s
+ * LV2_State_Status, or -1 if the plugin has no state interface. */
+int anc_host_restore_value(anc_host *h, const char *key_uri, const void *value, size_t size,
+                           const char *type_uri);
 /* Applies the plugin's default state (lilv_state_new_from_world). */
 int anc_host_apply_default_state(anc_host *h, char *err, size_t err_len);
 
