@@ -1,31 +1,40 @@
 -- ardour_session.lua — drives headless Ardour 7 (ardour7-lua, "None (Dummy)"
 -- backend) through the Ancestral plugin's life in a session. Run by
--- test_ardour.sh, which sets HOME, LV2_PATH and the export preset, and checks
--- the renders and the figures printed here.
+-- test_ardour.sh, which sets HOME and LV2_PATH and checks the renders and the
+-- figures printed here.
 --
---   ardour7-lua ardour_session.lua create SESSION_DIR SECONDS TINY_PRESET_LABEL
+--   ardour7-lua ardour_session.lua create SESSION_DIR OUT_DIR SECONDS TINY_PRESET_LABEL
 --     New 48 kHz session, one audio track "Ancestral", the plugin inserted by
---     URI. Exports SESSION_DIR/out/{default,knobs,bell,tiny,saved}.wav: the
---     default model as inserted; with z1 = 2.5, z2 = -1.5; after the shipped
---     preset "Bell"; after the preset TINY_PRESET_LABEL (another model file,
---     loaded through the preset's state); the same settings once more, after
---     the reset Ardour does at the end of an export. Saves the session.
---   ardour7-lua ardour_session.lua reopen SESSION_DIR SECONDS
---     Loads the saved session and exports SESSION_DIR/out/reopened.wav.
+--     URI. Renders OUT_DIR/{default,knobs,bell,tiny,saved}.wav: the default
+--     model as inserted; with z1 = 2.5, z2 = -1.5; after the shipped preset
+--     "Bell"; after the preset TINY_PRESET_LABEL (another model file, loaded
+--     through the preset's state); the same settings once more. Saves the session.
+--   ardour7-lua ardour_session.lua reopen SESSION_DIR OUT_DIR SECONDS
+--     Loads the saved session and renders OUT_DIR/reopened.wav.
+--
+-- Renders are bounces of the track (Track:bounce_range), not exports: Ardour
+-- 7.3's Lua SimpleExport corrupts the heap (its ExportProfileManager, freed by
+-- Lua's garbage collector at teardown, and during exports). Measured on one
+-- machine, create and reopen as here: with one SimpleExport per render, 11 of
+-- 11 create steps crashed (without MALLOC_PERTURB_); with one per process,
+-- dropped before the session closes, 5 crashes in 10 runs; collected after
+-- each render, 2 of 6 create steps crashed under MALLOC_PERTURB_; with
+-- bounces, none in 10 runs under MALLOC_PERTURB_.
 --
 -- Prints `key: value` lines, per step: `STEP_latency_port` (what the plugin's
 -- lv2:latency port reads), `STEP_latency_ardour` (the insert's
 -- signal_latency(), what Ardour compensates), `STEP_latency_route`,
--- `knobs_STEP` (every control input, by label) and `export`. A failed step
--- raises an error starting with FAIL (ardour7-lua then exits 1).
+-- `knobs_STEP` (every control input, by label) and `render` (each file
+-- written). A failed step raises an error starting with FAIL (ardour7-lua then
+-- exits 1).
 
 local RATE = 48000
 local BLOCK = 256
 local URI = "urn:ancestral:synth"
-local EXPORT_PRESET = "a7d7b313-e134-48d2-be3a-d45100b519ad" -- ancestral-float32.preset
 
-local mode, sdir, seconds = arg[1], arg[2], tonumber(arg[3] or "")
-assert(mode and sdir and seconds, "usage: ardour_session.lua create|reopen SESSION_DIR SECONDS [TINY_PRESET_LABEL]")
+local mode, sdir, odir, seconds = arg[1], arg[2], arg[3], tonumber(arg[4] or "")
+assert(mode and sdir and odir and seconds,
+       "usage: ardour_session.lua create|reopen SESSION_DIR OUT_DIR SECONDS [TINY_PRESET_LABEL]")
 
 local function fail(msg) error("FAIL: " .. msg, 0) end
 
@@ -97,17 +106,23 @@ local function print_latency(tag, proc, route, map)
   print(string.format("%s_latency_route: %d", tag, route:signal_latency()))
 end
 
-local function export(name)
-  local e = Session:simple_export()
-  if not e:set_preset(EXPORT_PRESET) then
-    fail("export preset " .. EXPORT_PRESET .. " missing from $HOME/.config/ardour7/export")
-  end
-  e:set_name(name)
-  e:set_folder(sdir .. "/out")
-  e:set_range(0, math.floor(seconds * RATE))
-  if not e:check_outputs() then fail("no master outputs to export") end
-  if not e:run_export() then fail("export " .. name .. " failed") end
-  print("export: " .. sdir .. "/out/" .. name .. ".wav")
+-- Bounces SECONDS from the session start through the track's processors up to
+-- and including the plugin (before the fader), as a float WAV in the session's
+-- audio files, and copies it to OUT_DIR/NAME.wav.
+local function render(name, route, proc)
+  local region = route:to_track():bounce_range(0, math.floor(seconds * RATE), ARDOUR.InterThreadInfo(),
+                                               proc, true, "anc-" .. name)
+  if region:isnil() then fail("bounce " .. name .. " failed") end
+  local src = region:source(0):to_filesource()
+  if src:isnil() then fail("bounce " .. name .. ": not a file") end
+  local fin = io.open(src:path(), "rb")
+  if not fin then fail("bounce " .. name .. ": cannot read " .. src:path()) end
+  local data = fin:read("a")
+  fin:close()
+  local out = odir .. "/" .. name .. ".wav"
+  local fout = io.open(out, "wb")
+  if not fout or not fout:write(data) or not fout:close() then fail("cannot write " .. out) end
+  print("render: " .. out)
 end
 
 local function load_preset(plug, label)
@@ -120,13 +135,13 @@ end
 start_engine()
 
 if mode == "create" then
-  local tiny_label = arg[4]
+  local tiny_label = arg[5]
   assert(tiny_label, "create needs TINY_PRESET_LABEL")
   if not create_session(sdir, "ancestral", RATE) then fail("create_session " .. sdir) end
   print(string.format("session: %s rate=%d block=%d", Session:path(), Session:nominal_sample_rate(),
                       Session:get_block_size()))
-  -- A mono track (one output, to the master's left input, no panner): the
-  -- export's first channel is then the plugin's output itself, at unity gain.
+  -- A mono track: the plugin (mono out) is its first processor, so the bounce
+  -- is the plugin's output itself.
   local tracks = Session:new_audio_track(1, 1, nil, 1, "Ancestral", ARDOUR.PresentationInfo.max_order,
                                          ARDOUR.TrackMode.Normal, false)
   if tracks:size() ~= 1 then fail("could not add an audio track") end
@@ -143,29 +158,29 @@ if mode == "create" then
 
   print_latency("default", proc, route, map)
   print_knobs("knobs_default", proc, map, order)
-  export("default")
+  render("default", route, proc)
 
   set(proc, map, "Latent z1", 2.5)
   set(proc, map, "Latent z2", -1.5)
   sleep(0.5)
   print_knobs("knobs_set", proc, map, order)
-  export("knobs")
+  render("knobs", route, proc)
 
   load_preset(plug, "Bell")
   sleep(0.5)
   print_knobs("knobs_bell", proc, map, order)
   print_latency("bell", proc, route, map)
-  export("bell")
+  render("bell", route, proc)
 
   load_preset(plug, tiny_label)
   print_latency("tiny", proc, route, map)
   print_knobs("knobs_saved", proc, map, order)
-  export("tiny")
-  -- Ardour resets (deactivates and activates) every insert after an export, so
-  -- this second render starts from a reset at the saved settings, as the
-  -- reopened session does.
+  render("tiny", route, proc)
+  -- Every bounce starts the plugin's timeline at the session start, where it
+  -- restarts its sound (time:Position): this second render is what the
+  -- reopened session must give, sample for sample.
   sleep(1.0)
-  export("saved")
+  render("saved", route, proc)
 
   if Session:save_state("") ~= 0 then fail("save_state") end
   print("saved: " .. Session:path())
@@ -177,7 +192,7 @@ elseif mode == "reopen" then
   local map, order = control_map(plug)
   print_latency("reopened", proc, route, map)
   print_knobs("knobs_reopened", proc, map, order)
-  export("reopened")
+  render("reopened", route, proc)
 else
   fail("unknown mode " .. mode)
 end

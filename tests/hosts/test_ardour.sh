@@ -3,8 +3,9 @@
 # (ardour7-lua on the "None (Dummy)" backend, 48 kHz, 256-frame cycles), driven
 # by ardour_session.lua. Checks, each printing its figures:
 #  1. inserted by URI on an audio track, the bundle's default model plays: the
-#     float export is finite and not silent, and it is, sample for sample once
-#     aligned, what ancestral-render makes of the same model and settings;
+#     float render (a bounce of the track through the plugin) is finite and not
+#     silent, and it is, sample for sample once aligned, what ancestral-render
+#     makes of the same model and settings;
 #  2. the latency Ardour compensates (the insert's signal_latency) equals what
 #     the plugin's lv2:latency port reports, and that is the engine's latency
 #     at 48 kHz as ancestral-render reports it for the model (+-1 frame);
@@ -14,12 +15,11 @@
 #  5. a preset from the private $HOME/.lv2 that names another model file (hop
 #     and latent size unlike the default's) switches the model through state:
 #     the spectrum and the reported latency change;
-#  6. saved, reopened in a new Ardour process and exported again: every control
+#  6. saved, reopened in a new Ardour process and rendered again: every control
 #     value, the latency, the saved model path and the render come back (max
 #     |difference| <= 1e-6 once the two renders are aligned: see "# 6." below).
-# Ardour runs with a private HOME (its config, our float32 export preset that
-# neither resamples nor normalises, and the extra preset) in a temporary folder
-# that is removed at the end.
+# Ardour runs with a private HOME (its config and the extra preset) in a
+# temporary folder that is removed at the end.
 # usage: test_ardour.sh LV2_DIR WAVCHECK ANCESTRAL_RENDER TEST_MODEL
 #   LV2_DIR is the build's plugin/ folder, which holds ancestral.lv2.
 # Exit: 0 pass, 1 fail, 77 skip (ardour7-lua not installed).
@@ -63,11 +63,10 @@ fail() { echo "FAIL: $*"; failed=1; }
 # key: value from a log (first match)
 val() { sed -n "s/^$1: //p" "$2" | head -n 1; }
 
-# Private HOME: Ardour's config, our export format and preset, and one user
-# preset bundle whose preset names the test model (relative path, beside it).
+# Private HOME: Ardour's config and one user preset bundle whose preset names
+# the test model (relative path, beside it).
 home=$t/home
-mkdir -p "$home/.config/ardour7/export" "$home/.lv2/ancestral-hosts-test.lv2"
-cp "$here/ancestral-float32.format" "$here/ancestral-float32.preset" "$home/.config/ardour7/export/"
+mkdir -p "$home/.config/ardour7" "$home/.lv2/ancestral-hosts-test.lv2"
 pdir=$home/.lv2/ancestral-hosts-test.lv2
 cp "$tiny" "$pdir/tiny.vae"
 cat >"$pdir/manifest.ttl" <<'EOF'
@@ -103,35 +102,92 @@ lat_default=$(expected_latency "$bundle/default.vae") || { echo "FAIL: ancestral
 lat_tiny=$(expected_latency "$pdir/tiny.vae") || { echo "FAIL: ancestral-render on the test model"; exit 1; }
 echo "expected latency at 48 kHz: default model $lat_default, test model $lat_tiny (+-1)"
 
-run_ardour() {
+# Ardour 7.3's headless session is itself unreliable: with its own a-reverb
+# plugin, 4 of 12 reopen-and-export runs aborted on glibc heap checks, at
+# export or at teardown (one gdb backtrace: XMLTree::~XMLTree <-
+# ExportProfileManager::~ExportProfileManager <- Lua's garbage collection of a
+# SimpleExport), and more often under MALLOC_PERTURB_, which meson sets for
+# every test. ardour_session.lua therefore renders by bouncing the track, not
+# by exporting. Still, the Ardour process alone runs without MALLOC_PERTURB_
+# (our own programs keep it), and a step whose Ardour dies by a signal or hangs runs
+# again, up to ARDOUR_ATTEMPTS times in all, each rerun announced on a line
+# starting "ardour died" or "ardour hung" (grep the test log to count them). A
+# failure Ardour reports normally (exit 1: a FAIL raised by the Lua script) and
+# every check of the renders below are never retried. A plugin that crashes
+# Ardour every time still fails; an occasional crash of ours would show in the
+# lilv tests (tests/test_plugin.c, tests/test_abuse.c), jalv and Carla.
+ARDOUR_ATTEMPTS=4
+# Seconds for one step (about 10 here); ANC_HOSTS_ARDOUR_TIMEOUT sets another.
+ARDOUR_TIMEOUT=${ANC_HOSTS_ARDOUR_TIMEOUT:-150}
+reruns=0
+
+ardour_once() { # LOG ARGS...: one ardour7-lua run in the background; sets rc
   log=$1
   shift
-  start=$(date +%s)
-  timeout -k 10 240 ardour7-lua "$here/ardour_session.lua" "$@" >"$log" 2>&1 &
+  env -u MALLOC_PERTURB_ timeout -k 10 "$ARDOUR_TIMEOUT" \
+    ardour7-lua "$here/ardour_session.lua" "$@" >"$log" 2>&1 &
   ardour_pid=$!
   wait "$ardour_pid"
   rc=$?
   ardour_pid=
-  echo "ardour7-lua $1: exit $rc after $(($(date +%s) - start)) s"
+}
+
+run_ardour() { # LOG STEP ARGS...: one step (create or reopen), run again when Ardour crashes
+  log=$1
+  shift
+  step=$1
+  attempt=1
+  while :; do
+    if [ "$step" = create ]; then
+      rm -rf "$t/session" "$out" # a crashed create may have left half a session
+    else
+      rm -f "$out/reopened.wav"
+    fi
+    mkdir -p "$out"
+    start=$(date +%s)
+    ardour_once "$log" "$@"
+    took=$(($(date +%s) - start))
+    echo "ardour7-lua $step: exit $rc after $took s (attempt $attempt/$ARDOUR_ATTEMPTS)"
+    # timeout(1) exits 124 when it stopped a hung Ardour with TERM, 137 when it
+    # needed KILL; any other status above 128 is 128 + the signal that killed
+    # Ardour.
+    if [ $rc -eq 124 ] || { [ $rc -eq 137 ] && [ $took -ge "$ARDOUR_TIMEOUT" ]; }; then
+      why="ardour hung in step $step (stopped after $took s)"
+    elif [ $rc -ge 128 ]; then
+      why="ardour died by signal $((rc - 128)) in step $step"
+    else
+      break
+    fi
+    echo "  last lines of its output:"
+    tail -n 4 "$log" | sed 's/^/  | /'
+    cp "$log" "$log.$attempt"
+    if [ $attempt -ge "$ARDOUR_ATTEMPTS" ]; then
+      echo "$why, attempt $attempt/$ARDOUR_ATTEMPTS: giving up"
+      break
+    fi
+    attempt=$((attempt + 1))
+    reruns=$((reruns + 1))
+    echo "$why, rerun $attempt/$ARDOUR_ATTEMPTS"
+  done
   # Ardour's own chatter stays in the log; show ours and its errors.
-  grep -E '^(FAIL|Error|\[ERROR\]|session|plugin|preset|export|saved|[a-z_]+_latency|knobs)' "$log" |
+  grep -E '^(FAIL|Error|\[ERROR\]|session|plugin|preset|render|saved|[a-z_]+_latency|knobs)' "$log" |
     grep -v 'encoder is not available' | sed 's/^/  | /'
   if [ $rc -ne 0 ]; then
-    echo "FAIL: ardour7-lua $1 exited $rc; its whole output:"
+    echo "FAIL: ardour7-lua $step exited $rc; its whole output:"
     sed 's/^/  | /' "$log"
     exit 1
   fi
 }
 
-run_ardour "$t/create.log" create "$t/session" "$seconds" "$tiny_label"
-out=$t/session/out
+out=$t/out
+run_ardour "$t/create.log" create "$t/session" "$out" "$seconds" "$tiny_label"
 
 # 1. sound from the default model
 echo "== default model"
 "$wavcheck" sound "$out/default.wav" --skip 0.2 || fail "default model render"
-# The same engine offline, from a reset at the default controls. Ardour's
-# export starts wherever the plugin's free run since insertion has got to
-# (a few seconds), so the comparison searches the lag.
+# The same engine offline, from a reset at the default controls. Where a
+# bounce starts in the plugin's output depends on how Ardour compensates its
+# latency, so the comparison searches the lag (it finds the latency).
 echo "-- against ancestral-render --latent 0 --rate 48000, aligned:"
 if "$render" --model "$bundle/default.vae" --latent 0 --rate 48000 --seconds 12 -o "$t/offline.wav" >"$t/render.log" 2>&1; then
   "$wavcheck" aligned "$t/offline.wav" "$out/default.wav" --skip 0.5 --max-lag 7 --tol 1e-6 ||
@@ -188,7 +244,7 @@ grep -q "^knobs_saved: .*Latent z1=1.500000,Latent z2=-0.750000,.*Gain=-3.000000
 "$wavcheck" differ "$out/bell.wav" "$out/tiny.wav" --skip 0.2 --min-db 3 || fail "the other model did not change the sound"
 check_latency tiny "$lat_tiny" create
 
-# 6. save, reopen, export again
+# 6. save, reopen, render again
 echo "== reopened session"
 state=$(grep -rl 'tiny\.vae' "$t/session" --include='*.ttl' --include='*.ardour' 2>/dev/null | head -n 1)
 if [ -n "$state" ]; then
@@ -196,7 +252,7 @@ if [ -n "$state" ]; then
 else
   fail "no saved plugin state in the session names tiny.vae"
 fi
-run_ardour "$t/reopen.log" reopen "$t/session" "$seconds"
+run_ardour "$t/reopen.log" reopen "$t/session" "$out" "$seconds"
 saved=$(val knobs_saved "$t/create.log")
 reopened=$(val knobs_reopened "$t/reopen.log")
 if [ -n "$saved" ] && [ "$saved" = "$reopened" ]; then
@@ -213,13 +269,14 @@ check_latency reopened "$lat_tiny" reopen
 #    |difference| <= 1e-6 at the best lag within +-3 s;
 #  - the same two at the same timeline position, sample-exact: required. The
 #    plugin restarts its sound when the transport starts (time:Position), so
-#    an export depends on the session only. ANC_HOSTS_SAMPLE_EXACT=0 reports
+#    a render depends on the session only. ANC_HOSTS_SAMPLE_EXACT=0 reports
 #    a mismatch instead of failing.
 #  - tiny.wav (rendered right after the preset changed model and knobs while
 #    the plugin ran) against reopened.wav, by spectrum (within 1.5 dB). Not by
 #    samples: the phase reconstruction carries phase from frame to frame, so
-#    a render reached by changing settings keeps phase offsets from what came
-#    before, and differs sample-wise from one that starts at those settings.
+#    a render that does not restart the plugin after settings changed keeps
+#    phase offsets from what came before (Ardour's export did not; a bounce
+#    does, and then tiny.wav equals saved.wav).
 strict=${ANC_HOSTS_SAMPLE_EXACT:-1}
 echo "-- saved.wav against reopened.wav, aligned:"
 "$wavcheck" aligned "$out/saved.wav" "$out/reopened.wav" --skip 0.5 --max-lag 3 --tol 1e-6 ||
@@ -240,7 +297,7 @@ echo "-- tiny.wav (settings changed while running) against reopened.wav, spectra
   fail "the reopened session does not sound like the session before saving"
 
 if [ "$failed" != 0 ]; then
-  echo "test_ardour: FAILED"
+  echo "test_ardour: FAILED ($reruns Ardour reruns)"
   exit 1
 fi
-echo "test_ardour: all checks passed"
+echo "test_ardour: all checks passed ($reruns Ardour reruns)"
