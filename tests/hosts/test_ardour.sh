@@ -60,8 +60,7 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 failed=0
 fail() { echo "FAIL: $*"; failed=1; }
-# key: value from a log (first match)
-val() { sed -n "s/^$1: //p" "$2" | head -n 1; }
+. "$here/host_common.sh"
 
 # Private HOME: Ardour's config and one user preset bundle whose preset names
 # the test model (relative path, beside it).
@@ -91,15 +90,11 @@ export HOME="$home"
 export LV2_PATH="$lv2dir:$home/.lv2:/usr/lib/lv2"
 unset JACK_DEFAULT_SERVER
 
-# Latency the engine reports at 48 kHz (ancestral-render prints it): half its hop
-# plus its rate converter's delay (core/engine.c; test_plugin measures that this is
-# the true delay); +-1 is accepted.
-expected_latency() {
-  "$render" --model "$1" --rate 48000 --seconds 0.1 -o "$t/latency.wav" |
-    awk '/^latency_samples: /{print $2; found = 1} END { if (!found) exit 1 }'
-}
-lat_default=$(expected_latency "$bundle/default.vae") || { echo "FAIL: ancestral-render on default.vae"; exit 1; }
-lat_tiny=$(expected_latency "$pdir/tiny.vae") || { echo "FAIL: ancestral-render on the test model"; exit 1; }
+# The latency the engine reports at 48 kHz; +-1 is accepted.
+lat_default=$(expected_latency "$render" "$bundle/default.vae" "$t/latency.wav") ||
+  { echo "FAIL: ancestral-render on default.vae"; exit 1; }
+lat_tiny=$(expected_latency "$render" "$pdir/tiny.vae" "$t/latency.wav") ||
+  { echo "FAIL: ancestral-render on the test model"; exit 1; }
 echo "expected latency at 48 kHz: default model $lat_default, test model $lat_tiny (+-1)"
 
 # Ardour 7.3's headless session is itself unreliable: with its own a-reverb
@@ -221,12 +216,8 @@ grep -q '^knobs_set: .*Latent z1=2.500000,Latent z2=-1.500000,' "$t/create.log" 
 
 # 4. shipped preset by label
 echo "== preset Bell"
-bell_value() { # symbol -> the pset:value that follows it in bell.ttl
-  awk -v s="\"$1\"" '$1 == "lv2:symbol" && $2 == s { want = 1; next }
-    want && $1 == "pset:value" { print $2 + 0; exit }' "$bundle/bell.ttl"
-}
 for z in 1 2 3; do
-  want=$(bell_value "z$z")
+  want=$(preset_value "$bundle/bell.ttl" "z$z")
   got=$(sed -n "s/^knobs_bell: .*Latent z$z=\([-0-9.]*\),.*/\1/p" "$t/create.log")
   echo "Bell z$z: bell.ttl $want, Ardour $got"
   awk -v a="${want:-nan}" -v b="${got:-nan}" 'BEGIN { d = a - b; exit !(d < 1e-5 && d > -1e-5) }' ||
@@ -253,15 +244,8 @@ else
   fail "no saved plugin state in the session names tiny.vae"
 fi
 run_ardour "$t/reopen.log" reopen "$t/session" "$out" "$seconds"
-saved=$(val knobs_saved "$t/create.log")
-reopened=$(val knobs_reopened "$t/reopen.log")
-if [ -n "$saved" ] && [ "$saved" = "$reopened" ]; then
-  echo "controls after reopening: identical ($(echo "$saved" | tr ',' '\n' | wc -l) values)"
-else
-  fail "controls differ after reopening:"
-  echo "  saved:    $saved"
-  echo "  reopened: $reopened"
-fi
+same_values "controls after reopening" "$(val knobs_saved "$t/create.log")" \
+  "$(val knobs_reopened "$t/reopen.log")" || fail "controls differ after reopening"
 check_latency reopened "$lat_tiny" reopen
 "$wavcheck" sound "$out/reopened.wav" --skip 0.2 || fail "render after reopening"
 # Renders of one unchanged session are compared three ways:
