@@ -164,7 +164,8 @@ check_level program "$c"
 a=$(field "$(val level_default "$c")" 1)
 b=$(field "$(val level_program "$c")" 1)
 echo "median block peak: default $a dBFS, Bell $b dBFS"
-within "$a" "$b" 3 && fail "the program Bell did not change the sound ($a vs $b dBFS)"
+awk -v a="${a:-x}" -v b="${b:-x}" 'BEGIN { d = a - b; exit !(a != "x" && b != "x" && (d >= 3 || d <= -3)) }' ||
+  fail "the program Bell did not change the sound ($a vs $b dBFS)"
 
 # 4. a model through the file parameter
 echo "== the test model through the file parameter"
