@@ -16,7 +16,7 @@
 #     new process loads it into a new instance: every knob comes back, the state
 #     names the test model, the latency is the test model's and the level
 #     matches (median block peak within 1 dB, loudest within 2 dB);
-#  6. no xrun in either engine.
+#  6. no xrun in either engine (in a sanitizer build they are only reported).
 # Carla is not packaged in Debian 12. Built once into CARLA_DIR (in the build
 # folder) by ../shared/tools/build-carla.sh beside the source tree when that
 # exists, and reused; without it and without a built Carla the test skips.
@@ -191,11 +191,20 @@ echo "before saving: median $(field "$a" 1) dBFS, loudest $(field "$a" 2); after
 within "$(field "$a" 1)" "$(field "$b" 1)" 1 && within "$(field "$a" 2)" "$(field "$b" 2)" 2 ||
   fail "the loaded state does not sound like the saved one"
 
-# 6. xruns
+# 6. xruns: a cycle of Carla's Dummy driver that took longer than its 5.3 ms.
+# A sanitizer build's plugin runs several times slower than the real one, so
+# there they are reported, not failed.
 for l in "$c" "$r"; do
   x=$(val xruns "$l")
   echo "xruns ($(basename "$l" .log)): ${x:-?}"
-  [ "$x" = 0 ] || fail "$(basename "$l" .log): ${x:-unknown} xruns"
+  grep 'XRUN' "$l" | sed 's/^/  | /'
+  if [ "$x" = 0 ]; then
+    :
+  elif [ -n "$preload" ] && [ -n "$x" ]; then
+    echo "NOTE: $x xruns in a sanitizer build, not counted"
+  else
+    fail "$(basename "$l" .log): ${x:-unknown} xruns"
+  fi
 done
 
 if [ "$failed" != 0 ]; then
