@@ -44,15 +44,15 @@ def vlq(n):
     return bytes(reversed(out))
 
 
-def write_midi(path, program):
+def write_midi(path, program, notes=NOTES, seconds_on=SECONDS_ON, seconds_gap=SECONDS_GAP):
     """A type-0 Standard MIDI File: 120 bpm, 480 ticks per beat (960 per second)."""
     ev = bytearray(vlq(0) + bytes([0xFF, 0x51, 3]) + (500000).to_bytes(3, "big"))
     ev += vlq(0) + bytes([0xC0, program])
     gap = 0
-    for n in NOTES:
+    for n in notes:
         ev += vlq(gap) + bytes([0x90, n, 100])
-        ev += vlq(int(960 * SECONDS_ON)) + bytes([0x80, n, 0])
-        gap = int(960 * SECONDS_GAP)
+        ev += vlq(int(960 * seconds_on)) + bytes([0x80, n, 0])
+        gap = int(960 * seconds_gap)
     ev += vlq(gap) + bytes([0xFF, 0x2F, 0])
     with open(path, "wb") as f:
         f.write(b"MThd" + struct.pack(">IHHH", 6, 0, 1, 480))

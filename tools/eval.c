@@ -6,8 +6,10 @@
  *
  * Inputs are read at the model's sample rate and framed with the model's STFT
  * settings and the model's own feature normalisation (never refitted: the model
- * is judged on the features it was trained to see). Frame-based figures use the
- * frames above the -60 dBFS gate, as the trainer's dataset does:
+ * is judged on the features it was trained to see); a pitch-relative model's
+ * frames are mapped onto its axis at each frame's f0 from the offline pitch
+ * track, as the trainer does. Frame-based figures use the frames above the
+ * -60 dBFS gate, as the trainer's dataset does:
  *  - elbo_nats_per_frame: the ELBO at beta = 1 (the trainer's val ELBO units:
  *    nats in the normalised feature space), noise averaged over ELBO_DRAWS draws;
  *  - log_px_nats_per_frame: the importance-sampled estimate
@@ -15,13 +17,17 @@
  *                               - log q(z_k|x)] - log K,   z_k ~ q(z|x),
  *    a stochastic lower bound on log p(x) that is never below the ELBO in
  *    expectation and tightens as K grows;
- *  - lsd_db: decode of the posterior mean against the input.
+ *  - lsd_db: decode of the posterior mean against the input, on linear bins (a
+ *    relative model's decode mapped back at each frame's own f0), so relative
+ *    and absolute models compare;
+ *  - voiced_fraction: the share of those frames the pitch track calls voiced.
  * Clip-based figures use every frame of every clip in order:
  *  - spectral_convergence_db: phase rebuilt causally from the true magnitudes,
  *    frame by frame with anc_phase_next as the plugin does, overlap-added and
  *    re-analysed;
  *  - decoded_spectral_convergence_db: the same with the decoder's magnitudes
- *    along the input's latent path (decode(mu(x)) of each frame).
+ *    along the input's latent path (decode(mu(x)) of each frame, on linear bins
+ *    at the frame's f0).
  *
  * Exit status: 0 ok, 1 runtime failure, 2 bad usage or unusable input. */
 #include <cblas.h>
@@ -122,28 +128,33 @@ static void *xmalloc(size_t count, size_t size)
 typedef struct evaluator {
     const anc_model *model;
     anc_vae *vae;
+    anc_frame_space fs;
     anc_stft *st;
     anc_phase *ph;
     anc_phase_method method;
-    int D, L, K;
+    int D, L, K, nb; /* D features (bins or relative points), nb linear bins */
     double log_sigma;
-    const float *mean, *std;
     anc_rng rng_elbo, rng_is, rng_phase;
-    /* per clip, [frames][D] */
-    float *mag, *feat, *gated, *dec_mag, *re, *im, *remag;
+    /* per clip: [frames][D] features, [frames][nb] spectra, [frames] anchors */
+    float *feat, *gated;
+    float *mag, *gated_db, *dec_mag, *re, *im, *remag;
+    float *anchor, *gated_f0;
+    unsigned char *voiced;
     float *y;
     /* per batch */
     float *mu, *lv, *eps, *z, *f, *db_a, *db_b;
     double *lw;
     /* sums */
-    size_t frames;
+    size_t frames, voiced_frames;
     double elbo_sum, log_px_sum;
     anc_lsd lsd;
     anc_sc sc_true, sc_dec;
 } evaluator;
 
-/* ELBO, importance-sampled log p(x) and LSD for m gated frames x[m][D]. */
-static void score_batch(evaluator *e, const float *x, int m, const char *clip)
+/* ELBO, importance-sampled log p(x) and LSD for m gated frames x[m][D] whose
+ * linear levels are ref_db[m][nb] and anchors f0[m]. */
+static void score_batch(evaluator *e, const float *x, const float *ref_db, const float *f0,
+                        int m, const char *clip)
 {
     const int D = e->D, L = e->L, K = e->K;
     for (int d = 0; d < ELBO_DRAWS; d++) {
@@ -155,8 +166,8 @@ static void score_batch(evaluator *e, const float *x, int m, const char *clip)
         e->elbo_sum += -l.total * m / (double)ELBO_DRAWS;
     }
 
-    anc_vae_add_recon_lsd(e->vae, x, m, e->mean, e->std, e->mu, e->lv, e->f, e->db_a, e->db_b,
-                          &e->lsd);
+    anc_vae_add_recon_lsd(e->vae, &e->fs, x, m, ref_db, f0, e->mu, e->lv, e->f, e->db_a,
+                          e->db_b, &e->lsd);
 
     /* log w_k = log N(x; f(z_k), sigma^2 I) + log N(z_k; 0, I) - log q(z_k|x). The
      * L/2 log 2 pi of the prior and the posterior cancel and are left out. */
@@ -202,7 +213,7 @@ static void score_batch(evaluator *e, const float *x, int m, const char *clip)
  * resynthesises n samples, re-analyses them and adds the result to acc. */
 static void phase_sc(evaluator *e, const float *M, size_t nf, size_t n, anc_sc *acc)
 {
-    const int nb = e->D;
+    const int nb = e->nb;
     anc_phase_reset(e->ph);
     for (size_t t = 0; t < nf; t++)
         anc_phase_next(e->ph, e->method, M + t * nb, e->re + t * nb, e->im + t * nb,
@@ -217,21 +228,31 @@ static void phase_sc(evaluator *e, const float *M, size_t nf, size_t n, anc_sc *
 
 static void eval_clip(evaluator *e, const anc_audio_clip *clip)
 {
-    const int D = e->D;
+    const int D = e->D, nb = e->nb;
     const size_t nf = anc_stft_num_frames(e->st, clip->n);
     anc_stft_analyze_magnitude(e->st, clip->samples, clip->n, e->mag);
+    anc_error err;
+    if (anc_frame_space_anchors(&e->fs, clip->samples, clip->n, nf, e->anchor, e->voiced, &err) !=
+        ANC_OK)
+        anc_cli_die(ANC_EXIT_FAILURE, "%s: %s", clip->path, err.message);
 
     /* Features of every frame; those above the gate (the trainer's frames) are
-     * also packed for scoring. */
+     * also packed for scoring, with their linear levels and anchors. */
     size_t ng = 0;
     for (size_t t = 0; t < nf; t++) {
-        anc_mag_to_db(e->mag + t * D, e->db_a, D);
-        anc_features_normalize(e->mean, e->std, e->db_a, e->feat + t * D, D);
-        if (anc_frame_above_gate(e->db_a, D))
-            memcpy(e->gated + ng++ * D, e->feat + t * D, sizeof(float) * D);
+        float *db = e->gated_db + ng * nb;
+        anc_mag_to_db(e->mag + t * nb, db, nb);
+        anc_frame_space_encode(&e->fs, db, e->anchor[t], e->feat + t * D);
+        if (anc_frame_above_gate(db, nb)) {
+            memcpy(e->gated + ng * D, e->feat + t * D, sizeof(float) * D);
+            e->gated_f0[ng] = e->anchor[t];
+            e->voiced_frames += e->voiced[t];
+            ng++;
+        }
     }
     for (size_t i = 0; i < ng; i += BATCH)
-        score_batch(e, e->gated + i * D, (int)(ng - i < BATCH ? ng - i : BATCH), clip->path);
+        score_batch(e, e->gated + i * D, e->gated_db + i * nb, e->gated_f0 + i,
+                    (int)(ng - i < BATCH ? ng - i : BATCH), clip->path);
     e->frames += ng;
 
     /* The decoder's magnitudes along the clip's latent path, every frame. */
@@ -240,8 +261,8 @@ static void eval_clip(evaluator *e, const anc_audio_clip *clip)
         anc_vae_encode(e->vae, e->feat + i * D, m, e->mu, NULL);
         anc_vae_decode(e->vae, e->mu, m, e->f);
         for (int j = 0; j < m; j++)
-            anc_features_to_mag(e->mean, e->std, e->f + (size_t)j * D,
-                                e->dec_mag + (i + (size_t)j) * D, D);
+            anc_frame_space_decode_mag(&e->fs, e->f + (size_t)j * D, e->anchor[i + (size_t)j],
+                                       e->dec_mag + (i + (size_t)j) * nb);
     }
 
     phase_sc(e, e->mag, nf, clip->n, &e->sc_true);
@@ -280,14 +301,14 @@ int main(int argc, char **argv)
 
     evaluator e = {.model = model, .method = (anc_phase_method)o.phase, .K = o.samples};
     if (anc_vae_from_model(model, BATCH, &e.vae, &err) != ANC_OK ||
+        anc_frame_space_from_model(&e.fs, model, &err) != ANC_OK ||
         anc_stft_create(&e.st, (int)h->n_fft, (int)h->hop, &err) != ANC_OK ||
         anc_phase_create(&e.ph, (int)h->n_fft, (int)h->hop, &err) != ANC_OK)
         anc_cli_die(err.status == ANC_E_NOMEM ? ANC_EXIT_FAILURE : ANC_EXIT_USAGE, "%s: %s",
                     o.model, err.message);
-    e.D = anc_stft_n_bins(e.st);
+    e.D = e.fs.n_input;
+    e.nb = e.fs.n_bins;
     e.L = h->arch.n_latent;
-    e.mean = anc_model_feature_mean_const(model);
-    e.std = anc_model_feature_std_const(model);
     anc_vae_tensors tens;
     anc_model_tensors(model, &tens);
     e.log_sigma = (double)tens.log_sigma[0];
@@ -307,24 +328,28 @@ int main(int argc, char **argv)
             max_n = corpus->clips[c].n;
         audio_seconds += (double)corpus->clips[c].n / (double)h->sample_rate;
     }
-    const size_t D = (size_t)e.D, L = (size_t)e.L, K = (size_t)e.K;
-    if (max_frames > SIZE_MAX / sizeof(float) / D)
+    const size_t D = (size_t)e.D, L = (size_t)e.L, K = (size_t)e.K, nb = (size_t)e.nb;
+    if (max_frames > SIZE_MAX / sizeof(float) / (D > nb ? D : nb))
         anc_cli_die(ANC_EXIT_FAILURE, "a clip of %zu frames is too long to hold", max_frames);
-    e.mag = xmalloc(max_frames * D, sizeof(float));
     e.feat = xmalloc(max_frames * D, sizeof(float));
     e.gated = xmalloc(max_frames * D, sizeof(float));
-    e.dec_mag = xmalloc(max_frames * D, sizeof(float));
-    e.re = xmalloc(max_frames * D, sizeof(float));
-    e.im = xmalloc(max_frames * D, sizeof(float));
-    e.remag = xmalloc(max_frames * D, sizeof(float));
+    e.mag = xmalloc(max_frames * nb, sizeof(float));
+    e.gated_db = xmalloc(max_frames * nb, sizeof(float));
+    e.dec_mag = xmalloc(max_frames * nb, sizeof(float));
+    e.re = xmalloc(max_frames * nb, sizeof(float));
+    e.im = xmalloc(max_frames * nb, sizeof(float));
+    e.remag = xmalloc(max_frames * nb, sizeof(float));
+    e.anchor = xmalloc(max_frames, sizeof(float));
+    e.gated_f0 = xmalloc(max_frames, sizeof(float));
+    e.voiced = xmalloc(max_frames, 1);
     e.y = xmalloc(max_n, sizeof(float));
     e.mu = xmalloc(BATCH * L, sizeof(float));
     e.lv = xmalloc(BATCH * L, sizeof(float));
     e.eps = xmalloc(BATCH * L, sizeof(float));
     e.z = xmalloc(BATCH * L, sizeof(float));
     e.f = xmalloc(BATCH * D, sizeof(float));
-    e.db_a = xmalloc(D, sizeof(float));
-    e.db_b = xmalloc(D, sizeof(float));
+    e.db_a = xmalloc(nb, sizeof(float));
+    e.db_b = xmalloc(nb, sizeof(float));
     e.lw = xmalloc(BATCH * K, sizeof(double));
 
     const int tty = anc_cli_is_tty() && !o.quiet;
@@ -353,15 +378,18 @@ int main(int argc, char **argv)
     printf("elbo_nats_per_frame: %.4f\n", e.elbo_sum / (double)e.frames);
     printf("log_px_nats_per_frame: %.4f\n", e.log_px_sum / (double)e.frames);
     printf("lsd_db: %.4f\n", anc_lsd_result(&e.lsd));
+    printf("pitch: %s\n", e.fs.rel ? "relative" : "absolute");
+    printf("voiced_fraction: %.4f\n", (double)e.voiced_frames / (double)e.frames);
     printf("phase_method: %s\n", anc_phase_method_name(e.method));
     printf("spectral_convergence_db: %.4f\n", anc_sc_result(&e.sc_true));
     printf("decoded_spectral_convergence_db: %.4f\n", anc_sc_result(&e.sc_dec));
     printf("elapsed_seconds: %.2f\n", anc_cli_now() - t0);
 
     free(e.mag); free(e.feat); free(e.gated); free(e.dec_mag); free(e.re); free(e.im);
-    free(e.remag); free(e.y); free(e.mu); free(e.lv); free(e.eps); free(e.z); free(e.f);
+    free(e.remag); free(e.gated_db); free(e.anchor); free(e.gated_f0); free(e.voiced); free(e.y); free(e.mu); free(e.lv); free(e.eps); free(e.z); free(e.f);
     free(e.db_a); free(e.db_b); free(e.lw);
     anc_phase_free(e.ph);
+    anc_frame_space_clear(&e.fs);
     anc_stft_free(e.st);
     anc_vae_free(e.vae);
     anc_audio_corpus_free(corpus);

@@ -21,7 +21,7 @@ d=$(mktemp -d "${TMPDIR:-/tmp}/anc-default.XXXXXX")
 trap 'rm -rf "$d"' EXIT
 
 "$build/tools/ancestral-make-corpus" --quiet --rate 22050 --seed 1 "$d/wav" >/dev/null
-"$build/tools/ancestral-train" --rate 22050 --fft 1024 --hop 256 --latent 8 \
+"$build/tools/ancestral-train" --pitch absolute --rate 22050 --fft 1024 --hop 256 --latent 8 \
   --hidden 512,256 --epochs 80 --batch 256 --threads 2 --seed 1 --quiet \
   --presets "$d/presets" --presets-model default.vae \
   -o presets/default.vae "$d/wav"

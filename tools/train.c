@@ -2,7 +2,8 @@
  * (.vae) out.
  *
  * Pipeline: read the corpus (audio_in), cut it into gated, normalised STFT frames
- * with a file-level validation split (dataset), train the VAE with minibatch
+ * (pitch-relative by default: each frame on a log-frequency axis anchored at its
+ * f0, relfreq.h) with a file-level validation split (dataset), train the VAE with minibatch
  * Adam, KL warm-up and gradient clipping, checkpoint every epoch and on
  * SIGINT/SIGTERM, then order the latents by importance, measure the model against
  * a PCA baseline, and save it atomically. Reproducible: the same inputs, seed and
@@ -41,6 +42,9 @@ typedef struct options {
     const char *out, *checkpoint, *presets, *presets_model, *log, *dump;
     int latent, n_hidden, hidden[ANC_MAX_HIDDEN], act;
     int epochs, batch, threads, rate, fft, hop, resume, quiet;
+    int pitch;             /* anc_pitch_mode */
+    int ppo;               /* relative: points per octave, 0 = not given */
+    double f0_min;         /* relative: lowest f0 whose axis reaches Nyquist, 0 = not given */
     double lr, beta, val, clip;
     long warmup;
     unsigned long long seed;
@@ -73,6 +77,12 @@ static void usage(FILE *f)
             "  --fft N               FFT size (default 2048: 46 ms at 44.1 kHz, so the\n"
             "                        harmonics of low notes are resolved)\n"
             "  --hop H               hop size (default 512, a quarter of the FFT)\n"
+            "  --pitch MODE          relative (frames on a log-frequency axis relative to\n"
+            "                        each frame's f0: timbre apart from pitch) or absolute\n"
+            "                        (linear STFT bins) (default relative)\n"
+            "  --points-per-octave N relative axis resolution, 12..384 (default 96)\n"
+            "  --f0-min HZ           relative: the lowest f0 whose axis still reaches the\n"
+            "                        Nyquist frequency (default 30)\n"
             "  --val FRACTION        share of files held out for validation (default 0.1)\n"
             "  --checkpoint FILE     checkpoint (default MODEL.vae.ckpt)\n"
             "  --resume              continue from the checkpoint\n"
@@ -86,11 +96,24 @@ static void usage(FILE *f)
             "                        and exit\n", anc_cli_cores());
 }
 
+/* The relative axis of a run: relfreq.h's defaults, with the options' changes. */
+static void relfreq_config(const options *o, anc_relfreq_config *c)
+{
+    anc_relfreq_config_default(c, (double)o->rate, o->fft);
+    if (o->ppo)
+        c->points_per_octave = o->ppo;
+    if (o->f0_min > 0)
+        c->f0_min = o->f0_min;
+    /* Unvoiced frames map at the reference: its axis must reach Nyquist too. */
+    if (c->f0_ref < c->f0_min)
+        c->f0_ref = c->f0_min;
+}
+
 static void parse(int argc, char **argv, options *o, int *first_input)
 {
     enum { O_LATENT = 256, O_HIDDEN, O_ACT, O_EPOCHS, O_BATCH, O_LR, O_BETA, O_WARMUP, O_CLIP,
            O_SEED, O_THREADS, O_RATE, O_FFT, O_HOP, O_VAL, O_CKPT, O_RESUME, O_PRESETS, O_LOG,
-           O_QUIET, O_STOP, O_DUMP, O_FAULT, O_PMODEL, O_HELP };
+           O_QUIET, O_STOP, O_DUMP, O_FAULT, O_PMODEL, O_PITCH, O_PPO, O_F0MIN, O_HELP };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'}, {"latent", required_argument, 0, O_LATENT},
         {"hidden", required_argument, 0, O_HIDDEN}, {"activation", required_argument, 0, O_ACT},
@@ -106,12 +129,15 @@ static void parse(int argc, char **argv, options *o, int *first_input)
         {"dump-frames", required_argument, 0, O_DUMP},
         {"fault-nan-batch", required_argument, 0, O_FAULT},
         {"presets-model", required_argument, 0, O_PMODEL},
+        {"pitch", required_argument, 0, O_PITCH},
+        {"points-per-octave", required_argument, 0, O_PPO},
+        {"f0-min", required_argument, 0, O_F0MIN},
         {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
     *o = (options){.latent = 8, .n_hidden = 2, .hidden = {512, 256}, .act = ANC_ACT_SILU,
                    .epochs = 30, .batch = 256, .threads = anc_cli_cores(), .rate = 44100, .fft = 2048,
                    .hop = 512, .lr = 1e-3, .beta = 1.0, .val = 0.1, .clip = 50.0,
                    .warmup = 2000, .seed = 1, .stop_after = -1,
-                   .fault_nan = -1};
+                   .fault_nan = -1, .pitch = ANC_PITCH_RELATIVE};
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
@@ -156,6 +182,16 @@ static void parse(int argc, char **argv, options *o, int *first_input)
         case O_QUIET: o->quiet = 1; break;
         case O_DUMP: o->dump = optarg; break;
         case O_PMODEL: o->presets_model = optarg; break;
+        case O_PITCH:
+            if (!strcmp(optarg, "relative"))
+                o->pitch = ANC_PITCH_RELATIVE;
+            else if (!strcmp(optarg, "absolute"))
+                o->pitch = ANC_PITCH_ABSOLUTE;
+            else
+                anc_cli_die(ANC_EXIT_USAGE, "--pitch: unknown '%s' (relative, absolute)", optarg);
+            break;
+        case O_PPO: o->ppo = (int)anc_cli_int("--points-per-octave", optarg, 12, 384); break;
+        case O_F0MIN: o->f0_min = anc_cli_double("--f0-min", optarg, 10.0, 192000.0); break;
         case O_FAULT: o->fault_nan = anc_cli_int("--fault-nan-batch", optarg, 0, LONG_MAX); break;
         case O_STOP: o->stop_after = anc_cli_int("--stop-after-batches", optarg, 0, LONG_MAX); break;
         case 'h': case O_HELP: usage(stdout); exit(0);
@@ -171,6 +207,20 @@ static void parse(int argc, char **argv, options *o, int *first_input)
     if (o->fft % 2 || o->hop > o->fft / 2)
         anc_cli_die(ANC_EXIT_USAGE, "--fft must be even and --hop at most half of it (%d, %d)",
                     o->fft, o->hop);
+    if (o->pitch == ANC_PITCH_ABSOLUTE && (o->ppo || o->f0_min > 0))
+        anc_cli_die(ANC_EXIT_USAGE, "--points-per-octave and --f0-min describe the relative "
+                    "axis: they do not go with --pitch absolute");
+    if (o->pitch == ANC_PITCH_RELATIVE) {
+        anc_relfreq_config rc;
+        relfreq_config(o, &rc);
+        anc_error err;
+        if (anc_relfreq_config_check(&rc, &err) != ANC_OK)
+            anc_cli_die(ANC_EXIT_USAGE, "%s", err.message);
+        if (anc_relfreq_size(&rc) > ANC_MAX_WIDTH + 1)
+            anc_cli_die(ANC_EXIT_USAGE, "--points-per-octave %d with --f0-min %g makes %d inputs, "
+                        "more than %d", rc.points_per_octave, rc.f0_min, anc_relfreq_size(&rc),
+                        ANC_MAX_WIDTH + 1);
+    }
     *first_input = optind;
 }
 
@@ -341,13 +391,15 @@ typedef struct eval_result {
 static eval_result evaluate(anc_vae *vae, const anc_dataset *ds, const size_t *idx, size_t n,
                             anc_rng *rng)
 {
-    const int D = ds->n_bins, L = anc_vae_get_config(vae)->n_latent;
-    const int B = anc_vae_max_batch(vae);
+    const int D = ds->n_input, L = anc_vae_get_config(vae)->n_latent;
+    const int B = anc_vae_max_batch(vae), nb = ds->space.n_bins;
     float *x = malloc(sizeof(float) * B * D), *f = malloc(sizeof(float) * B * D);
     float *mu = malloc(sizeof(float) * B * L), *eps = malloc(sizeof(float) * B * L);
-    float *a = malloc(sizeof(float) * D), *b = malloc(sizeof(float) * D);
+    float *a = malloc(sizeof(float) * nb), *b = malloc(sizeof(float) * nb);
+    float *ref = ds->f0 ? malloc(sizeof(float) * B * nb) : NULL;
+    float *f0 = ds->f0 ? malloc(sizeof(float) * B) : NULL;
     eval_result r = {NAN, NAN, NAN, NAN};
-    if (!x || !f || !mu || !eps || !a || !b)
+    if (!x || !f || !mu || !eps || !a || !b || (ds->f0 && (!ref || !f0)))
         anc_cli_die(ANC_EXIT_FAILURE, "out of memory evaluating the model");
     anc_lsd lsd = {0};
     double elbo = 0, rec = 0, kl = 0;
@@ -355,6 +407,10 @@ static eval_result evaluate(anc_vae *vae, const anc_dataset *ds, const size_t *i
         int m = (int)(n - i0 < (size_t)B ? n - i0 : (size_t)B);
         for (int j = 0; j < m; j++)
             memcpy(x + (size_t)j * D, ds->z + idx[i0 + j] * D, sizeof(float) * D);
+        for (int j = 0; ds->f0 && j < m; j++) {
+            anc_dataset_linear_db(ds, idx[i0 + j], ref + (size_t)j * nb);
+            f0[j] = ds->f0[idx[i0 + j]];
+        }
         if (rng) {
             anc_vae_loss l;
             anc_rng_normal_fill(rng, eps, (size_t)m * L);
@@ -363,7 +419,7 @@ static eval_result evaluate(anc_vae *vae, const anc_dataset *ds, const size_t *i
             rec += l.rec * m;
             kl += l.kl * m;
         }
-        anc_vae_add_recon_lsd(vae, x, m, ds->mean, ds->std, mu, NULL, f, a, b, &lsd);
+        anc_vae_add_recon_lsd(vae, &ds->space, x, m, ref, f0, mu, NULL, f, a, b, &lsd);
     }
     r.lsd_db = anc_lsd_result(&lsd);
     if (rng && n) {
@@ -371,26 +427,28 @@ static eval_result evaluate(anc_vae *vae, const anc_dataset *ds, const size_t *i
         r.rec = rec / (double)n;
         r.kl = kl / (double)n;
     }
-    free(x); free(f); free(mu); free(eps); free(a); free(b);
+    free(x); free(f); free(mu); free(eps); free(a); free(b); free(ref); free(f0);
     return r;
 }
 
 static double pca_lsd(const anc_pca *p, const anc_dataset *ds, const size_t *idx, size_t n)
 {
-    const int D = ds->n_bins;
+    const int D = ds->n_input, nb = ds->space.n_bins;
     float *rec = malloc(sizeof(float) * D), *tmp = malloc(sizeof(float) * p->k);
-    float *a = malloc(sizeof(float) * D), *b = malloc(sizeof(float) * D);
-    if (!rec || !tmp || !a || !b)
+    float *a = malloc(sizeof(float) * nb), *b = malloc(sizeof(float) * nb);
+    float *ref = malloc(sizeof(float) * nb);
+    if (!rec || !tmp || !a || !b || !ref)
         anc_cli_die(ANC_EXIT_FAILURE, "out of memory evaluating the PCA baseline");
     anc_lsd lsd = {0};
     for (size_t i = 0; i < n; i++) {
         const float *x = ds->z + idx[i] * D;
         anc_pca_reconstruct(p, x, rec, tmp);
-        anc_features_denormalize(ds->mean, ds->std, x, a, D);
-        anc_features_denormalize(ds->mean, ds->std, rec, b, D);
-        anc_lsd_add_db(&lsd, a, b, D);
+        if (ds->f0)
+            anc_dataset_linear_db(ds, idx[i], ref);
+        anc_frame_space_add_lsd(&ds->space, x, rec, ref, ds->f0 ? ds->f0[idx[i]] : 0.0f, a, b,
+                                &lsd);
     }
-    free(rec); free(tmp); free(a); free(b);
+    free(rec); free(tmp); free(a); free(b); free(ref);
     return anc_lsd_result(&lsd);
 }
 
@@ -404,14 +462,25 @@ static anc_model *new_model(const options *o, const anc_vae_config *cfg, const a
                           .floor_db = ANC_FEATURE_FLOOR_DB, .arch = *cfg,
                           .train_files = (uint32_t)ds->train_files,
                           .val_files = (uint32_t)ds->val_files, .train_frames = ds->n_train,
-                          .val_frames = ds->n_val, .seed = o->seed, .beta = (float)o->beta};
+                          .val_frames = ds->n_val, .seed = o->seed, .beta = (float)o->beta,
+                          .pitch_mode = (uint32_t)o->pitch};
+    if (o->pitch == ANC_PITCH_RELATIVE) {
+        const anc_relfreq_config *rc = anc_relfreq_get_config(ds->space.rel);
+        h.rel_points_per_octave = (uint32_t)rc->points_per_octave;
+        h.rel_octaves_below = (float)rc->octaves_below;
+        h.rel_f0_min = (float)rc->f0_min;
+        h.rel_f0_ref = (float)rc->f0_ref;
+        h.pitch_lo_hz = ds->pitch_lo_hz;
+        h.pitch_hi_hz = ds->pitch_hi_hz;
+        h.voiced_fraction = ds->voiced_fraction;
+    }
     anc_model *m;
     anc_error err;
     if (anc_model_create(&m, &h, &err) != ANC_OK)
         anc_cli_die(ANC_EXIT_FAILURE, "cannot build the model: %s", err.message);
     memcpy(anc_model_params(m), params, anc_model_num_params(m) * sizeof(float));
-    memcpy(anc_model_feature_mean(m), ds->mean, sizeof(float) * ds->n_bins);
-    memcpy(anc_model_feature_std(m), ds->std, sizeof(float) * ds->n_bins);
+    memcpy(anc_model_feature_mean(m), ds->mean, sizeof(float) * ds->n_input);
+    memcpy(anc_model_feature_std(m), ds->std, sizeof(float) * ds->n_input);
     anc_latent_stats ls;
     anc_model_latent_stats(m, &ls);
     for (int l = 0; l < cfg->n_latent; l++) {
@@ -447,19 +516,29 @@ static void read_checkpoint(const options *o, anc_vae *vae, const anc_dataset *d
         anc_cli_die(ANC_EXIT_USAGE, "cannot resume: %s", err.message);
     const anc_model_header *h = anc_model_get_header(m);
     const anc_vae_config *c = anc_vae_get_config(vae);
-    int same = h->sample_rate == (uint32_t)o->rate && h->n_fft == (uint32_t)o->fft &&
-               h->hop == (uint32_t)o->hop && h->arch.n_latent == c->n_latent &&
-               h->arch.n_hidden == c->n_hidden && h->arch.act == c->act && h->seed == o->seed;
-    for (int i = 0; same && i < c->n_hidden; i++) /* the file keeps only the used widths */
-        same = h->arch.hidden[i] == c->hidden[i];
-    if (!same)
-        anc_cli_die(ANC_EXIT_USAGE, "cannot resume from %s: it was trained with other settings "
-                    "(rate, FFT, hop, architecture or seed)", o->checkpoint);
     size_t n;
     if (anc_model_get_extra(m, "train.state", ANC_DTYPE_U32, &n))
         anc_cli_die(ANC_EXIT_USAGE, "cannot resume from %s: it was written by an older "
                     "ancestral-train, whose training state this one does not read; start "
                     "afresh (without --resume, or delete it)", o->checkpoint);
+    int same = h->sample_rate == (uint32_t)o->rate && h->n_fft == (uint32_t)o->fft &&
+               h->hop == (uint32_t)o->hop && h->arch.n_input == c->n_input &&
+               h->arch.n_latent == c->n_latent && h->arch.n_hidden == c->n_hidden &&
+               h->arch.act == c->act && h->seed == o->seed;
+    for (int i = 0; same && i < c->n_hidden; i++) /* the file keeps only the used widths */
+        same = h->arch.hidden[i] == c->hidden[i];
+    if (same && ds->space.rel) {
+        const anc_relfreq_config *rc = anc_relfreq_get_config(ds->space.rel);
+        same = h->pitch_mode == ANC_PITCH_RELATIVE &&
+               h->rel_points_per_octave == (uint32_t)rc->points_per_octave &&
+               h->rel_f0_min == (float)rc->f0_min && h->rel_f0_ref == (float)rc->f0_ref;
+    } else if (same) {
+        same = h->pitch_mode == ANC_PITCH_ABSOLUTE;
+    }
+    if (!same)
+        anc_cli_die(ANC_EXIT_USAGE, "cannot resume from %s: it was trained with other settings "
+                    "(rate, FFT, hop, pitch representation, architecture or seed)",
+                    o->checkpoint);
     size_t np = anc_vae_num_params(vae);
     const float *am = anc_model_get_extra(m, "train.adam.m", ANC_DTYPE_F32, &n);
     const float *av = n == np ? anc_model_get_extra(m, "train.adam.v", ANC_DTYPE_F32, &n) : NULL;
@@ -496,7 +575,7 @@ static void shuffle(size_t *a, size_t n, anc_rng *rng)
 static void latent_stats(anc_vae *vae, const anc_dataset *ds, double *kl, double *mean,
                          double *sd, int *perm)
 {
-    const int D = ds->n_bins, L = anc_vae_get_config(vae)->n_latent, B = anc_vae_max_batch(vae);
+    const int D = ds->n_input, L = anc_vae_get_config(vae)->n_latent, B = anc_vae_max_batch(vae);
     float *x = malloc(sizeof(float) * B * D), *mu = malloc(sizeof(float) * B * L);
     float *lv = malloc(sizeof(float) * B * L);
     double *sq = calloc((size_t)L, sizeof *sq);
@@ -537,7 +616,7 @@ static void latent_stats(anc_vae *vae, const anc_dataset *ds, double *kl, double
 static void write_presets(const options *o, anc_vae *vae, const anc_dataset *ds,
                           const anc_audio_corpus *corpus)
 {
-    const int D = ds->n_bins, L = anc_vae_get_config(vae)->n_latent;
+    const int D = ds->n_input, L = anc_vae_get_config(vae)->n_latent;
     anc_preset *ps = calloc(corpus->n_clips, sizeof *ps);
     double *sum = calloc(corpus->n_clips * (size_t)L, sizeof *sum);
     size_t *cnt = calloc(corpus->n_clips, sizeof *cnt);
@@ -591,11 +670,11 @@ static void dump_frames(const char *path, const anc_dataset *ds)
     FILE *f = fopen(path, "wb");
     if (!f)
         anc_cli_die(ANC_EXIT_USAGE, "cannot write %s: %s", path, strerror(errno));
-    int32_t hdr[2] = {(int32_t)ds->n_train, ds->n_bins};
+    int32_t hdr[2] = {(int32_t)ds->n_train, ds->n_input};
     int ok = fwrite(hdr, sizeof hdr, 1, f) == 1;
     for (size_t i = 0; ok && i < ds->n_train; i++)
-        ok = fwrite(ds->z + ds->train[i] * ds->n_bins, sizeof(float), (size_t)ds->n_bins, f) ==
-             (size_t)ds->n_bins;
+        ok = fwrite(ds->z + ds->train[i] * ds->n_input, sizeof(float), (size_t)ds->n_input, f) ==
+             (size_t)ds->n_input;
     if (fclose(f) != 0 || !ok)
         anc_cli_die(ANC_EXIT_FAILURE, "cannot write %s: %s", path, strerror(errno));
 }
@@ -678,14 +757,18 @@ static void read_frames(trainer *t, const char *const *inputs, size_t n_inputs)
         fprintf(stderr, "read %zu files (%.1f s of audio); skipped %zu (%.1f s)\n",
                 sum->files_used, sum->seconds_used, sum->files_skipped, sum->seconds_skipped);
 
-    if (anc_dataset_build(t->corpus, o->fft, o->hop, o->val, o->seed, &t->ds, &err) != ANC_OK)
+    anc_relfreq_config rc;
+    relfreq_config(o, &rc);
+    if (anc_dataset_build(t->corpus, (double)o->rate, o->fft, o->hop,
+                          o->pitch == ANC_PITCH_RELATIVE ? &rc : NULL, o->val, o->seed, &t->ds,
+                          &err) != ANC_OK)
         anc_cli_die(err.status == ANC_E_NOMEM ? ANC_EXIT_FAILURE : ANC_EXIT_USAGE, "%s",
                     err.message);
     const anc_dataset *ds = t->ds;
     if (!o->quiet)
         fprintf(stderr, "%zu training frames from %zu files, %zu validation frames from %zu "
-                "files, %d bins\n", ds->n_train, ds->train_files, ds->n_val, ds->val_files,
-                ds->n_bins);
+                "files, %d %s\n", ds->n_train, ds->train_files, ds->n_val, ds->val_files,
+                ds->n_input, ds->space.rel ? "points per pitch-relative frame" : "bins");
 }
 
 /* Options, outputs, the corpus and its frames. */
@@ -707,7 +790,7 @@ static void setup_training(trainer *t)
     const anc_dataset *ds = t->ds;
     openblas_set_num_threads(o->threads);
     o->threads = openblas_get_num_threads(); /* what BLAS runs; it may have a lower limit */
-    t->cfg = (anc_vae_config){.n_input = ds->n_bins, .n_latent = o->latent,
+    t->cfg = (anc_vae_config){.n_input = ds->n_input, .n_latent = o->latent,
                               .n_hidden = o->n_hidden, .act = (anc_activation)o->act};
     memcpy(t->cfg.hidden, o->hidden, sizeof t->cfg.hidden);
     anc_error err;
@@ -731,7 +814,7 @@ static void setup_training(trainer *t)
         fprintf(stderr, "no checkpoint at %s: starting afresh\n", o->checkpoint);
     }
 
-    const size_t np = t->np, D = (size_t)ds->n_bins, L = (size_t)t->cfg.n_latent;
+    const size_t np = t->np, D = (size_t)ds->n_input, L = (size_t)t->cfg.n_latent;
     t->good = malloc(3 * np * sizeof *t->good);
     t->order = malloc(ds->n_train * sizeof *t->order);
     t->xb = malloc(sizeof(float) * (size_t)o->batch * D);
@@ -763,7 +846,7 @@ static void train_batch(trainer *t, double epoch_start)
     const options *o = &t->o;
     const anc_dataset *ds = t->ds;
     state *s = &t->s;
-    const int D = ds->n_bins, L = t->cfg.n_latent;
+    const int D = ds->n_input, L = t->cfg.n_latent;
     const size_t np = t->np;
     anc_vae *vae = t->vae;
     size_t start = (size_t)s->batch * (size_t)o->batch;
@@ -904,7 +987,7 @@ typedef struct figures {
 static void measure(trainer *t, figures *fg)
 {
     const anc_dataset *ds = t->ds;
-    const int D = ds->n_bins, L = t->cfg.n_latent;
+    const int D = ds->n_input, L = t->cfg.n_latent;
     anc_error err;
     latent_stats(t->vae, ds, fg->kl, fg->mean, fg->sd, fg->perm);
     if (anc_vae_permute_latents(t->vae, fg->perm, &err) != ANC_OK)
@@ -967,6 +1050,10 @@ static void print_summary(const trainer *t, const figures *fg)
     printf("train_files: %zu\nval_files: %zu\ntrain_frames: %zu\nval_frames: %zu\n",
            ds->train_files, ds->val_files, ds->n_train, ds->n_val);
     printf("epochs: %d\nparameters: %zu\nthreads: %d\n", o->epochs, t->np, o->threads);
+    printf("pitch: %s\nn_input: %d\n", ds->space.rel ? "relative" : "absolute", ds->n_input);
+    if (ds->space.rel)
+        printf("pitch_range_hz: %.1f..%.1f\nvoiced_fraction: %.4f\n", (double)ds->pitch_lo_hz,
+               (double)ds->pitch_hi_hz, (double)ds->voiced_fraction);
     printf("frames_per_second: %.0f\n", fps);
     printf("train_lsd_db: %.3f\nval_lsd_db: %.3f\n", fg->train.lsd_db, fg->val.lsd_db);
     printf("pca_train_lsd_db: %.3f\npca_val_lsd_db: %.3f\n", fg->pca_train, fg->pca_val);
