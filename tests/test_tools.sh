@@ -7,7 +7,9 @@
 #     expectation for the estimator); its LSD over the corpus equals the frame-
 #     weighted mean of the trainer's own train and val LSD (same gate, same
 #     normalisation, same decode); RTPGHI beats random phase by at least 6 dB of
-#     spectral convergence;
+#     spectral convergence; a relative model (the default) and an absolute one
+#     report the same voiced_fraction on the same audio, and info shows the
+#     relative model's pitch range;
 #  3. a truncated or damaged model, a missing model, and inputs without usable
 #     audio exit 2 with one line on stderr (naming the model file where it is at
 #     fault).
@@ -58,7 +60,7 @@ echo "ok info: all keys, 3 latent lines, sigma $(value sigma "$d/info.txt")" \
   "(~$(value sigma_db_approx "$d/info.txt") dB)"
 
 # 2. eval
-keys="frames clips seconds elbo_nats_per_frame log_px_nats_per_frame lsd_db \
+keys="frames clips seconds elbo_nats_per_frame log_px_nats_per_frame lsd_db voiced_fraction \
       spectral_convergence_db decoded_spectral_convergence_db"
 "$eval" --model "$d/m.vae" --quiet "$d/wav" >"$d/rt.txt" || fail "ancestral-eval exited $?"
 "$eval" --model "$d/m.vae" --quiet --phase random "$d/wav" >"$d/rnd.txt" ||
@@ -100,6 +102,27 @@ holds "$sc <= $scr - 6" || fail "RTPGHI spectral convergence $sc dB is not 6 dB 
 holds "$sc < 0 && $dsc < 0" || fail "spectral convergence not below 0 dB ($sc, $dsc)"
 echo "ok spectral_convergence_db rtpghi $sc, random $scr;" \
   "decoded_spectral_convergence_db rtpghi $dsc, random $dscr"
+
+# The model is pitch-relative (the default): info says so with its pitch range,
+# and eval measures on linear bins like an absolute model's, whose eval sees the
+# same pitch track and so the same voiced share of the same frames.
+[ "$(value pitch "$d/info.txt")" = relative ] || fail "info: pitch is '$(value pitch "$d/info.txt")'"
+[ "$(value pitch "$d/rt.txt")" = relative ] || fail "eval: pitch is '$(value pitch "$d/rt.txt")'"
+range=$(value pitch_range_hz "$d/info.txt")
+echo "$range" | awk -F'[.][.]' '{ exit !($1 >= 50 && $1 < $2 && $2 <= 2000) }' ||
+  fail "implausible pitch range '$range'"
+"$train" --pitch absolute --latent 3 --hidden 48,24 --batch 64 --epochs 3 --fft 512 --hop 128 \
+  --rate 22050 --seed 5 --quiet -o "$d/abs.vae" "$d/wav" >"$d/abs-train.txt"
+"$eval" --model "$d/abs.vae" --quiet "$d/wav" >"$d/abs.txt" || fail "ancestral-eval exited $?"
+for k in $keys; do finite "$k" "$d/abs.txt"; done
+[ "$(value pitch "$d/abs.txt")" = absolute ] || fail "eval: pitch is '$(value pitch "$d/abs.txt")'"
+vr=$(value voiced_fraction "$d/rt.txt")
+va=$(value voiced_fraction "$d/abs.txt")
+[ "$vr" = "$va" ] || fail "voiced_fraction $vr (relative model) and $va (absolute) on the same audio"
+holds "$vr > 0.3 && $vr <= 1" || fail "implausible voiced_fraction $vr"
+[ "$(value frames "$d/abs.txt")" = "$frames" ] || fail "absolute and relative models gate other frames"
+echo "ok relative model: pitch $range Hz, lsd_db $lsd; absolute: lsd_db $(value lsd_db "$d/abs.txt");" \
+  "voiced_fraction $vr for both"
 
 # 3. failures: exit 2, one line on stderr
 damaged_models "$d/m.vae"

@@ -10,8 +10,10 @@
 #  7. --threads defaults to the cores the process may use (nproc; 1 under
 #     taskset -c 0), the summary says how many ran, and the default run equals an
 #     explicit --threads of that count byte for byte;
-#  8. a checkpoint of the old layout is refused with one line saying so.
-# usage: test_train.sh ANCESTRAL-TRAIN ANCESTRAL-MAKE-CORPUS
+#  8. a checkpoint of the old layout is refused with one line saying so;
+#  9. the pitch representation: relative by default, absolute on request, the
+#     axis flags recorded and their bad values refused.
+# usage: test_train.sh ANCESTRAL-TRAIN ANCESTRAL-MAKE-CORPUS [ANCESTRAL-INFO]
 set -eu
 train=$1
 corpus=$2
@@ -116,3 +118,38 @@ set -e
 grep -q "cannot resume from $d/old.ckpt: it was written by an older ancestral-train" "$d/old.err" ||
   fail "old checkpoint: unclear refusal: $(cat "$d/old.err")"
 echo "ok a checkpoint of the old layout is refused: $(cat "$d/old.err")"
+
+# 9. the representation: relative by default (info shows it, its axis and a pitch
+# range inside the corpus's notes, 110..880 Hz fundamentals, allowing the
+# tracker's reach of 50 Hz .. 2 kHz); --pitch absolute gives linear bins and a
+# version 1 file as before; bad values of the new flags exit 2 with one line
+info=${3:-$(dirname "$train")/ancestral-info}
+"$info" "$d/a.vae" >"$d/a.info"
+grep -q '^pitch: relative$' "$d/a.info" || fail "default model is not relative: $(grep '^pitch' "$d/a.info")"
+grep -q '^pitch: relative$' "$d/a.txt" || fail "the summary does not say pitch: relative"
+k=$(sed -n 's/^n_input: //p' "$d/a.info")
+[ "$k" = 916 ] || fail "relative n_input $k, want 916 (96 points per octave, 30 Hz .. 11025 Hz, one octave below)"
+range=$(sed -n 's/^pitch_range_hz: //p' "$d/a.info")
+vf=$(sed -n 's/^voiced_fraction: //p' "$d/a.info")
+echo "$range" | awk -F'[.][.]' '{ exit !($1 >= 50 && $1 < $2 && $2 <= 2000) }' ||
+  fail "implausible pitch range '$range'"
+awk "BEGIN { exit !($vf > 0.3 && $vf <= 1) }" || fail "implausible voiced fraction '$vf'"
+$train $common --pitch absolute -o "$d/abs.vae" "$d/wav" >"$d/abs.txt"
+"$info" "$d/abs.vae" >"$d/abs.info"
+grep -q '^pitch: absolute$' "$d/abs.info" || fail "--pitch absolute: $(grep '^pitch' "$d/abs.info")"
+grep -q '^format_version: 1$' "$d/abs.info" || fail "an absolute model should stay a version 1 file"
+[ "$(sed -n 's/^n_input: //p' "$d/abs.info")" = 257 ] || fail "absolute n_input is not 257"
+$train $common --points-per-octave 48 --f0-min 40 -o "$d/p48.vae" "$d/wav" >/dev/null
+"$info" "$d/p48.vae" | grep -q '^relative_points_per_octave: 48$' || fail "--points-per-octave 48 not recorded"
+"$info" "$d/p48.vae" | grep -q '^relative_f0_min_hz: 40$' || fail "--f0-min 40 not recorded"
+. "$(dirname "$0")/cli_checks.sh"
+expect_2 "--pitch nope" "--pitch" $train $common --pitch nope -o "$d/x.vae" "$d/wav"
+expect_2 "--points-per-octave 5" "--points-per-octave" $train $common --points-per-octave 5 -o "$d/x.vae" "$d/wav"
+expect_2 "--f0-min 5" "--f0-min" $train $common --f0-min 5 -o "$d/x.vae" "$d/wav"
+expect_2 "--f0-min above Nyquist" "f0_min" $train $common --f0-min 12000 -o "$d/x.vae" "$d/wav"
+expect_2 "--pitch absolute with an axis" "--pitch absolute" $train $common --pitch absolute --points-per-octave 96 -o "$d/x.vae" "$d/wav"
+# a relative checkpoint does not resume an absolute run
+$train $common --stop-after-batches 2 -o "$d/mix.vae" "$d/wav" >/dev/null 2>&1 && fail "stop"
+expect_2 "absolute resume of a relative checkpoint" "pitch representation" \
+  $train $common --pitch absolute --resume -o "$d/mix.vae" "$d/wav"
+echo "ok relative by default ($k points, pitch $range Hz, voiced $vf), absolute on request (v1, 257 bins); bad axis flags and a mixed resume exit 2 with one line"
