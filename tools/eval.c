@@ -386,7 +386,8 @@ int main(int argc, char **argv)
     printf("elapsed_seconds: %.2f\n", anc_cli_now() - t0);
 
     free(e.mag); free(e.feat); free(e.gated); free(e.dec_mag); free(e.re); free(e.im);
-    free(e.remag); free(e.gated_db); free(e.anchor); free(e.gated_f0); free(e.voiced); free(e.y); free(e.mu); free(e.lv); free(e.eps); free(e.z); free(e.f);
+    free(e.remag); free(e.gated_db); free(e.anchor); free(e.gated_f0); free(e.voiced);
+    free(e.y); free(e.mu); free(e.lv); free(e.eps); free(e.z); free(e.f);
     free(e.db_a); free(e.db_b); free(e.lw);
     anc_phase_free(e.ph);
     anc_frame_space_clear(&e.fs);

@@ -3,8 +3,8 @@
  *
  * Pipeline: read the corpus (audio_in), cut it into gated, normalised STFT frames
  * (pitch-relative by default: each frame on a log-frequency axis anchored at its
- * f0, relfreq.h) with a file-level validation split (dataset), train the VAE with minibatch
- * Adam, KL warm-up and gradient clipping, checkpoint every epoch and on
+ * f0, relfreq.h) with a file-level validation split (dataset), train the VAE
+ * with minibatch Adam, KL warm-up and gradient clipping, checkpoint every epoch and on
  * SIGINT/SIGTERM, then order the latents by importance, measure the model against
  * a PCA baseline, and save it atomically. Reproducible: the same inputs, seed and
  * thread count give a byte-identical model, with or without a resume in between. */
