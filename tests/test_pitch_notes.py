@@ -19,44 +19,19 @@ import math
 import os
 import shutil
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from gm_notes import SECONDS_GAP, SECONDS_ON, SF2, SF3, missing_tools, render, write_midi  # noqa: E402
+
 NOTES = [36, 43, 48, 55, 60, 67, 72, 79, 84]
-SECONDS_ON, SECONDS_GAP = 1.0, 0.5
 RATE = 48000
-SF2 = "/usr/share/sounds/sf2/TimGM6mb.sf2"
-SF3 = "/usr/share/sounds/sf3/MuseScore_General_Lite.sf3"  # the file musescore-general-soundfont-small ships
 INSTRUMENTS = [  # name, General MIDI program, soundfont
     ("piano", 0, SF2), ("flute", 73, SF2), ("violin", 40, SF2), ("clarinet", 71, SF3),
     ("trumpet", 56, SF3), ("cello", 42, SF3), ("nylon guitar", 24, SF3), ("oboe", 68, SF3),
 ]
-
-
-def vlq(n):
-    out = [n & 0x7F]
-    n >>= 7
-    while n:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    return bytes(reversed(out))
-
-
-def write_midi(path, program, notes=NOTES, seconds_on=SECONDS_ON, seconds_gap=SECONDS_GAP):
-    """A type-0 Standard MIDI File: 120 bpm, 480 ticks per beat (960 per second)."""
-    ev = bytearray(vlq(0) + bytes([0xFF, 0x51, 3]) + (500000).to_bytes(3, "big"))
-    ev += vlq(0) + bytes([0xC0, program])
-    gap = 0
-    for n in notes:
-        ev += vlq(gap) + bytes([0x90, n, 100])
-        ev += vlq(int(960 * seconds_on)) + bytes([0x80, n, 0])
-        gap = int(960 * seconds_gap)
-    ev += vlq(gap) + bytes([0xFF, 0x2F, 0])
-    with open(path, "wb") as f:
-        f.write(b"MThd" + struct.pack(">IHHH", 6, 0, 1, 480))
-        f.write(b"MTrk" + struct.pack(">I", len(ev)) + ev)
 
 
 def track(cmd):
@@ -87,22 +62,19 @@ def main():
         print(__doc__)
         return 2
     prog = sys.argv[1]
-    for tool in ("fluidsynth", "aubiopitch"):
-        if not shutil.which(tool):
-            print(f"SKIP: {tool} is not installed (tools/setup-deps.sh installs it)")
-            return 77
-    for sf in (SF2, SF3):
-        if not os.path.exists(sf):
-            print(f"SKIP: soundfont {sf} missing (tools/setup-deps.sh installs it)")
-            return 77
+    why = missing_tools([SF2, SF3])
+    if not why and not shutil.which("aubiopitch"):
+        why = "aubiopitch is not installed (tools/setup-deps.sh installs aubio-tools)"
+    if why:
+        print(f"SKIP: {why}")
+        return 77
     failed = 0
     totals = {"offline": [0, 0], "causal": [0, 0], "aubio": [0, 0]}  # frames, gross
     with tempfile.TemporaryDirectory(prefix="anc-pitch.") as d:
         for name, program, sf in INSTRUMENTS:
             mid, wav = os.path.join(d, "n.mid"), os.path.join(d, "n.wav")
-            write_midi(mid, program)
-            subprocess.run(["fluidsynth", "-ni", "-g", "1", "-r", str(RATE), "-F", wav, sf, mid],
-                           capture_output=True, check=True)
+            write_midi(mid, program, NOTES)
+            render(sf, mid, wav, RATE)
             tracks = {
                 "offline": track([prog, "--rate", str(RATE), wav]),
                 "causal": track([prog, "--causal", "--rate", str(RATE), wav]),

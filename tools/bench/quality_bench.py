@@ -22,42 +22,21 @@ usage: quality_bench.py BUILD_DIR [--epochs E] [--latent L] [--hidden A,B]
 """
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import wave
 
-# The notes are written as the pitch test writes them (tests/test_pitch_notes.py).
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests"))
-from test_pitch_notes import SF2, SF3, write_midi  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from gm_notes import SF2, SF3, missing_tools, render, split_notes, write_midi  # noqa: E402
 
 RATE = 48000
 NOTES = list(range(36, 85, 2))          # C2 .. C6, whole tones
 HELD_OUT = set(NOTES[1::3])             # every third note
-SECONDS_ON, SECONDS_GAP = 1.0, 0.5
 INSTRUMENTS = [  # name, General MIDI program, soundfont
     ("piano", 0, SF2), ("flute", 73, SF2), ("violin", 40, SF2),
     ("clarinet", 71, SF3), ("trumpet", 56, SF3), ("cello", 42, SF3),
 ]
-
-
-def split_notes(wav_path, name, train_dir, held_dir):
-    """One file per note: [onset, onset + SECONDS_ON + SECONDS_GAP), release
-    tail included, to the training or the held-out folder."""
-    with wave.open(wav_path, "rb") as w:
-        ch, width, rate = w.getnchannels(), w.getsampwidth(), w.getframerate()
-        data = w.readframes(w.getnframes())
-    step = int((SECONDS_ON + SECONDS_GAP) * rate) * ch * width
-    for i, n in enumerate(NOTES):
-        chunk = data[i * step:(i + 1) * step]
-        out = os.path.join(held_dir if n in HELD_OUT else train_dir, f"{name}_{n}.wav")
-        with wave.open(out, "wb") as w:
-            w.setnchannels(ch)
-            w.setsampwidth(width)
-            w.setframerate(rate)
-            w.writeframes(chunk)
 
 
 def keys(text):
@@ -85,13 +64,10 @@ def main():
     ap.add_argument("--hidden", default="512,256")
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
-    if not shutil.which("fluidsynth"):
-        print("SKIP: fluidsynth is not installed (tools/setup-deps.sh installs it)")
+    why = missing_tools([SF2, SF3])
+    if why:
+        print(f"SKIP: {why}")
         return 77
-    for sf in (SF2, SF3):
-        if not os.path.exists(sf):
-            print(f"SKIP: soundfont {sf} missing (tools/setup-deps.sh installs it)")
-            return 77
     train = os.path.join(a.build, "tools", "ancestral-train")
     evaluate = os.path.join(a.build, "tools", "ancestral-eval")
     t0 = time.time()
@@ -101,10 +77,9 @@ def main():
         os.makedirs(held_dir)
         for name, program, sf in INSTRUMENTS:
             mid, wav = os.path.join(d, name + ".mid"), os.path.join(d, name + ".wav")
-            write_midi(mid, program, NOTES, SECONDS_ON, SECONDS_GAP)
-            subprocess.run(["fluidsynth", "-ni", "-g", "1", "-r", str(RATE), "-F", wav, sf, mid],
-                           capture_output=True, check=True)
-            split_notes(wav, name, train_dir, held_dir)
+            write_midi(mid, program, NOTES)
+            render(sf, mid, wav, RATE)
+            split_notes(wav, name, NOTES, lambda n: held_dir if n in HELD_OUT else train_dir)
         print(f"instruments: {' '.join(i[0] for i in INSTRUMENTS)}")
         print(f"train_notes: {' '.join(str(n) for n in NOTES if n not in HELD_OUT)}")
         print(f"held_out_notes: {' '.join(str(n) for n in sorted(HELD_OUT))}")
