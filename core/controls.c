@@ -10,8 +10,10 @@
 #define UNITS "http://lv2plug.in/ns/extensions/units#"
 #define UNIT_SD ANC_PLUGIN_URI "#sd"         /* prior standard deviations */
 #define UNIT_CHOICE ANC_PLUGIN_URI "#choice" /* enumerations and toggles */
+#define UNIT_COUNT ANC_PLUGIN_URI "#count"   /* how many (voices) */
 
 static const char *const mode_choices[] = {"knobs", "ancestral", "knobs + noise"};
+static const char *const drone_choices[] = {"off", "on", "auto"};
 
 #define KNOB(k)                                                                                \
     {"z" #k, "Latent z" #k, UNIT_SD, NULL, "latent dimension " #k ", in prior standard deviations", \
@@ -43,6 +45,32 @@ const anc_control anc_controls[ANC_CONTROL_COUNT] = {
     [ANC_CONTROL_ENABLED] = {"enabled", "Enabled", UNIT_CHOICE, NULL,
                              "off fades to silence without a click", ANC_CONTROL_TOGGLE, 0.0f,
                              1.0f, 1.0f, NULL, offsetof(anc_engine_params, enabled)},
+    [ANC_CONTROL_NOTE] = {"note", "Note", UNITS "midiNote", "note",
+                          "MIDI note played without MIDI input (the drone)", ANC_CONTROL_REAL,
+                          0.0f, 127.0f, 60.0f, NULL, offsetof(anc_engine_params, note)},
+    [ANC_CONTROL_DRONE] = {"drone", "Drone", UNIT_CHOICE, "drone",
+                           "sound without notes: off, on, or auto (until the first note)",
+                           ANC_CONTROL_CHOICE, 0.0f, 2.0f, 2.0f, drone_choices,
+                           offsetof(anc_engine_params, drone)},
+    [ANC_CONTROL_VOICES] = {"voices", "Voices", UNIT_COUNT, "voices",
+                            "notes sounding at once; 1 = mono legato with glide as portamento",
+                            ANC_CONTROL_REAL, 1.0f, 8.0f, 8.0f, NULL,
+                            offsetof(anc_engine_params, voices)},
+    [ANC_CONTROL_ATTACK] = {"attack", "Attack", UNITS "s", "attack",
+                            "seconds from note on to full level", ANC_CONTROL_REAL, 0.0f, 10.0f,
+                            0.01f, NULL, offsetof(anc_engine_params, attack)},
+    [ANC_CONTROL_DECAY] = {"decay", "Decay", UNITS "s", "decay",
+                           "seconds from full level to the sustain level", ANC_CONTROL_REAL, 0.0f,
+                           10.0f, 0.2f, NULL, offsetof(anc_engine_params, decay)},
+    [ANC_CONTROL_SUSTAIN] = {"sustain", "Sustain", UNITS "coef", "sustain",
+                             "level while a key is held, 0..1", ANC_CONTROL_REAL, 0.0f, 1.0f,
+                             0.8f, NULL, offsetof(anc_engine_params, sustain)},
+    [ANC_CONTROL_RELEASE] = {"release", "Release", UNITS "s", "release",
+                             "seconds from note off to silence (-80 dB)", ANC_CONTROL_REAL, 0.0f,
+                             10.0f, 0.3f, NULL, offsetof(anc_engine_params, release)},
+    [ANC_CONTROL_BEND_RANGE] = {"bend_range", "Bend range", UNITS "semitone12TET", "bend-range",
+                                "semitones of a full pitch bend", ANC_CONTROL_REAL, 0.0f, 48.0f,
+                                2.0f, NULL, offsetof(anc_engine_params, bend_range)},
 };
 
 /* Field access by offset; memcpy keeps it free of casts and aliasing doubts. */

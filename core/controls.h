@@ -17,7 +17,10 @@
 #define ANC_MODEL_URI ANC_PLUGIN_URI "#model" /* the model file parameter */
 #define ANC_KNOBS 16                          /* latent knobs z1 .. z16 */
 
-/* Control ids, in port order: the plugin's first ANC_CONTROL_COUNT ports. */
+/* Control ids. The ids up to ANC_CONTROL_ENABLED are the plugin's first ports, in
+ * this order; the synth controls from ANC_CONTROL_NOTE on came later and follow
+ * the plugin's other ports (plugin/ports.h maps ids to port indices), so that
+ * the older ports keep their indices. */
 typedef enum anc_control_id {
     ANC_CONTROL_Z1 = 0, /* z1 .. z16 are ANC_CONTROL_Z1 + k */
     ANC_CONTROL_MODE = ANC_KNOBS,
@@ -27,6 +30,14 @@ typedef enum anc_control_id {
     ANC_CONTROL_NOISE,
     ANC_CONTROL_GAIN,
     ANC_CONTROL_ENABLED,
+    ANC_CONTROL_NOTE, /* the synth: pitch without MIDI, drone, voices, ADSR, bend */
+    ANC_CONTROL_DRONE,
+    ANC_CONTROL_VOICES,
+    ANC_CONTROL_ATTACK,
+    ANC_CONTROL_DECAY,
+    ANC_CONTROL_SUSTAIN,
+    ANC_CONTROL_RELEASE,
+    ANC_CONTROL_BEND_RANGE,
     ANC_CONTROL_COUNT
 } anc_control_id;
 

@@ -32,48 +32,76 @@
 #define ANC_HAVE_MXCSR 1
 #endif
 
+#include "fastmath.h"
 #include "feature.h"
 #include "nn.h"
 #include "resample.h"
 #include "rng.h"
 #include "stft.h"
+#include "voices.h"
 
 /* Decoded levels are clamped to this ceiling (dBFS per bin) before exp. */
 #define DB_CEILING 12.0f
 /* Time constant of the gain and enable ramps: 10 ms, click-free. */
 #define RAMP_SECONDS 0.01
 
+/* One ancestral sampler: a voice's own latent state, random stream, phase
+ * memory and overlap-add. */
+typedef struct sampler {
+    float *z, *target, *drawn; /* [L] */
+    double since_draw;         /* seconds since the last prior draw */
+    int drawn_once;
+    anc_rng rng;
+    anc_phase *phase;
+    float *ola;                /* [n_fft] */
+    float *theta;              /* [bins] phase of harmonic h at the frame centre (harmonic
+                                * phase); theta[0] unused */
+    int harmonic;              /* the last frame used harmonic phase */
+    int sounding;              /* its overlap-add holds sound */
+} sampler;
+
+/* Samplers 0 .. ANC_VOICES_MAX - 1 play the notes' voices, the last the drone. */
+#define SAMPLERS (ANC_VOICES_MAX + 1)
+#define DRONE ANC_VOICES_MAX
+
 struct anc_engine {
     /* model */
     int L, D, maxw;
     anc_mlp dec;    /* the model's decoder over our own copy of its weights */
     float *weights; /* that copy */
-    float *post[ANC_MLP_MAX_LAYERS]; /* layer outputs: h1, h2, h1, .., then feat */
+    float *post[ANC_MLP_MAX_LAYERS]; /* layer outputs [SAMPLERS][width]: h1, h2, h1, .., feat */
     float *mean, *std; /* [D] */
-    float sigma;
+    float sigma, floor_db;
     double model_rate;
+    int model_bins;       /* the model's linear bins, n_fft / 2 + 1 */
+    anc_relfreq *rel;     /* the relative axis; NULL for an absolute model */
     /* synthesis (at synth_rate) and host */
     double host_rate, synth_rate, hop_seconds;
     int n_fft, hop, bins; /* of the synthesis STFT, at synth_rate */
     int band;             /* synthesis bins that carry model bins; the rest are silent */
     anc_resampler *rs;    /* synth_rate -> host_rate, NULL when they are equal */
     anc_stft *stft;
-    anc_phase *phase;
+    /* voices */
+    anc_voices notes, drone; /* MIDI voices; the drone as a mono voice of its own */
+    int drone_armed;         /* auto drone: no note-on since the last reset */
+    int drone_note;          /* the note the drone holds, -1 if none */
+    sampler smp[SAMPLERS];
+    int rows[SAMPLERS];      /* samplers decoded this frame, in batch order */
+    int last;                /* the sampler decoded last (anc_engine_current_z) */
     /* signal state */
-    float *z, *target, *drawn, *ext; /* [L] */
-    int have_ext;
-    float *h1, *h2;    /* [maxw] */
-    float *feat;       /* [D] features, then magnitudes on model bins */
-    float *eps;        /* [D] standard normal draws for the feature noise */
+    float *ext;           /* [L] */
+    int have_ext, have_ext_f0, ext_voiced;
+    float ext_f0;
+    float *zb, *h1, *h2, *feat; /* [SAMPLERS][L], [SAMPLERS][maxw] x2, [SAMPLERS][D] */
+    float *eps;           /* [D] standard normal draws for the feature noise */
+    float *lin;           /* [model_bins] levels, then magnitudes, on the model's bins */
+    float *env;           /* [hop] a voice's envelope over the frame */
     float *mag, *re, *im; /* [bins] */
-    float *frame, *ola;   /* [n_fft] */
+    float *frame;         /* [n_fft] */
     float *fifo;          /* [hop] finished output */
     int fifo_pos;         /* next sample to play; hop = empty */
-    double since_draw;    /* seconds since the last prior draw */
-    int drawn_once;
     float gain, enable;   /* current ramped values */
     float ramp;           /* per-sample ramp coefficient */
-    anc_rng rng;
     uint64_t seed;
     anc_engine_params p;
     float *block;         /* one allocation behind every float buffer */
@@ -120,11 +148,32 @@ static float clampf(float v, float lo, float hi, float dflt)
     return v < lo ? lo : v > hi ? hi : v;
 }
 
+/* The voice settings of the controls; the drone is a mono voice that holds
+ * at full level (no decay) and ignores the bend wheel. */
+static void configure_voices(anc_engine *e)
+{
+    const anc_engine_params *p = &e->p;
+    anc_voice_settings s = {.voices = (int)lrintf(p->voices),
+                            .attack = p->attack,
+                            .decay = p->decay,
+                            .sustain = p->sustain,
+                            .release = p->release,
+                            .glide = p->glide,
+                            .bend_range = p->bend_range};
+    anc_voices_configure(&e->notes, &s);
+    s.voices = 1;
+    s.decay = 0.0f;
+    s.sustain = 1.0f;
+    s.bend_range = 0.0f;
+    anc_voices_configure(&e->drone, &s);
+}
+
 void anc_engine_set_params(anc_engine *e, const anc_engine_params *in)
 {
     anc_controls_clamp(&e->p, in);
     e->p.phase = (in->phase >= 0 && in->phase < ANC_PHASE_METHOD_COUNT) ? in->phase
                                                                         : ANC_PHASE_RTPGHI;
+    configure_voices(e);
 }
 
 void anc_engine_free(anc_engine *e)
@@ -132,7 +181,9 @@ void anc_engine_free(anc_engine *e)
     if (!e)
         return;
     anc_stft_free(e->stft);
-    anc_phase_free(e->phase);
+    for (int i = 0; i < SAMPLERS; i++)
+        anc_phase_free(e->smp[i].phase);
+    anc_relfreq_free(e->rel);
     free(e->weights);
     anc_resampler_free(e->rs);
     free(e->block);
@@ -235,6 +286,8 @@ anc_status anc_engine_create(anc_engine **out, const anc_model *m, double host_r
     e->L = h->arch.n_latent;
     e->D = h->arch.n_input;
     e->model_rate = h->sample_rate;
+    e->model_bins = (int)h->n_fft / 2 + 1;
+    e->floor_db = h->floor_db;
     e->host_rate = host_rate;
     e->seed = seed;
 
@@ -243,10 +296,18 @@ anc_status anc_engine_create(anc_engine **out, const anc_model *m, double host_r
     e->hop = g.hop;
     e->hop_seconds = e->hop / e->synth_rate;
     s = anc_stft_create(&e->stft, e->n_fft, e->hop, err);
-    if (s == ANC_OK)
-        s = anc_phase_create(&e->phase, e->n_fft, e->hop, err);
+    for (int i = 0; i < SAMPLERS && s == ANC_OK; i++)
+        s = anc_phase_create(&e->smp[i].phase, e->n_fft, e->hop, err);
     if (s == ANC_OK && g.convert)
         s = anc_resampler_create(&e->rs, e->synth_rate, host_rate, g.pass, err);
+    if (s == ANC_OK && h->pitch_mode == ANC_PITCH_RELATIVE) {
+        anc_relfreq_config rc;
+        anc_model_relfreq_config(h, &rc);
+        s = anc_relfreq_create(&e->rel, &rc, err);
+        if (s == ANC_OK && anc_relfreq_points(e->rel) != e->D)
+            s = anc_error_set(err, ANC_E_INVALID, "relative axis of %d points, decoder gives %d",
+                              anc_relfreq_points(e->rel), e->D);
+    }
     if (s != ANC_OK) {
         anc_engine_free(e);
         return cannot_run(err, s, h, host_rate);
@@ -259,8 +320,10 @@ anc_status anc_engine_create(anc_engine **out, const anc_model *m, double host_r
     anc_model_decoder(m, &model_dec);
     e->maxw = anc_mlp_max_width(&model_dec);
     e->weights = malloc(anc_mlp_num_floats(&model_dec) * sizeof *e->weights);
-    size_t nf = (size_t)4 * e->L + 2 * (size_t)e->maxw + 4 * (size_t)e->D + 3 * (size_t)e->bins +
-                2 * (size_t)e->n_fft + (size_t)e->hop;
+    const size_t S = SAMPLERS;
+    size_t nf = (size_t)e->L * (1 + S * 4) + S * (2 * (size_t)e->maxw + (size_t)e->D) +
+                3 * (size_t)e->D + (size_t)e->model_bins + 3 * (size_t)e->bins +
+                (size_t)e->n_fft * (1 + S) + S * (size_t)e->bins + 2 * (size_t)e->hop;
     e->block = calloc(nf, sizeof *e->block);
     if (!e->weights || !e->block) {
         anc_engine_free(e);
@@ -273,22 +336,28 @@ anc_status anc_engine_create(anc_engine **out, const anc_model *m, double host_r
 
     float *b = e->block;
 #define TAKE(ptr, n) (ptr = b, b += (n))
-    TAKE(e->z, e->L);
-    TAKE(e->target, e->L);
-    TAKE(e->drawn, e->L);
     TAKE(e->ext, e->L);
-    TAKE(e->h1, e->maxw);
-    TAKE(e->h2, e->maxw);
-    TAKE(e->feat, e->D);
+    TAKE(e->zb, S * e->L);
+    TAKE(e->h1, S * e->maxw);
+    TAKE(e->h2, S * e->maxw);
+    TAKE(e->feat, S * e->D);
     TAKE(e->eps, e->D);
     TAKE(e->mean, e->D);
     TAKE(e->std, e->D);
+    TAKE(e->lin, e->model_bins);
     TAKE(e->mag, e->bins);
     TAKE(e->re, e->bins);
     TAKE(e->im, e->bins);
     TAKE(e->frame, e->n_fft);
-    TAKE(e->ola, e->n_fft);
     TAKE(e->fifo, e->hop);
+    TAKE(e->env, e->hop);
+    for (int i = 0; i < SAMPLERS; i++) {
+        TAKE(e->smp[i].z, e->L);
+        TAKE(e->smp[i].target, e->L);
+        TAKE(e->smp[i].drawn, e->L);
+        TAKE(e->smp[i].ola, e->n_fft);
+        TAKE(e->smp[i].theta, e->bins);
+    }
 #undef TAKE
     for (int i = 0; i < e->dec.n_layers; i++)
         e->post[i] = i == e->dec.n_layers - 1 ? e->feat : i % 2 ? e->h2 : e->h1;
@@ -297,36 +366,69 @@ anc_status anc_engine_create(anc_engine **out, const anc_model *m, double host_r
 
     /* Synthesis bin j is model bin j; bins above the model's Nyquist frequency
      * stay silent and need no phase work. */
-    e->band = e->bins < e->D ? e->bins : e->D;
-    anc_phase_set_band(e->phase, e->band);
+    e->band = e->bins < e->model_bins ? e->bins : e->model_bins;
+    for (int i = 0; i < SAMPLERS; i++)
+        anc_phase_set_band(e->smp[i].phase, e->band);
     e->ramp = (float)(1.0 - exp(-1.0 / (RAMP_SECONDS * host_rate)));
+    anc_voice_settings vs;
+    anc_voice_settings_default(&vs);
+    anc_voices_init(&e->notes, e->synth_rate, &vs);
+    anc_voices_init(&e->drone, e->synth_rate, &vs);
     anc_engine_params_default(&e->p);
+    configure_voices(e);
     anc_engine_reset(e);
     *out = e;
     return ANC_OK;
 }
 
-static void knob_target(anc_engine *e, float *dst)
+static void knob_target(const anc_engine *e, float *dst)
 {
     for (int l = 0; l < e->L; l++)
         dst[l] = l < ANC_KNOBS ? e->p.knobs[l] : 0.0f;
 }
 
+/* Sampler i forgets its sound: the next frame starts from silence. */
+static void sampler_clear(anc_engine *e, int i)
+{
+    sampler *v = &e->smp[i];
+    anc_phase_reset(v->phase);
+    memset(v->ola, 0, sizeof(float) * e->n_fft);
+    v->sounding = 0;
+    v->harmonic = 0;
+}
+
+/* Sampler i starts a new latent path: a new draw, and z at its target at once. */
+static void sampler_restart(anc_engine *e, int i)
+{
+    e->smp[i].drawn_once = 0;
+    e->smp[i].since_draw = 0.0;
+}
+
 void anc_engine_reset(anc_engine *e)
 {
-    anc_rng_seed(&e->rng, e->seed);
-    anc_phase_reset(e->phase);
-    memset(e->ola, 0, sizeof(float) * e->n_fft);
     memset(e->fifo, 0, sizeof(float) * e->hop);
-    memset(e->drawn, 0, sizeof(float) * e->L);
     e->fifo_pos = e->hop;
     if (e->rs)
         anc_resampler_reset(e->rs);
-    e->since_draw = 0.0;
-    e->drawn_once = 0;
     e->have_ext = 0;
-    knob_target(e, e->target);
-    memcpy(e->z, e->target, sizeof(float) * e->L);
+    e->have_ext_f0 = 0;
+    anc_voices_reset(&e->notes);
+    anc_voices_reset(&e->drone);
+    e->drone_armed = 1;
+    e->drone_note = -1;
+    e->last = DRONE;
+    for (int i = 0; i < SAMPLERS; i++) {
+        sampler *v = &e->smp[i];
+        /* The drone keeps the engine's own seed: a drone plays the draws a
+         * single-voice engine played. */
+        anc_rng_seed(&v->rng, i == DRONE ? e->seed
+                                         : e->seed ^ (UINT64_C(0x9E3779B97F4A7C15) * (uint64_t)(i + 1)));
+        sampler_clear(e, i);
+        sampler_restart(e, i);
+        memset(v->drawn, 0, sizeof(float) * e->L);
+        knob_target(e, v->target);
+        memcpy(v->z, v->target, sizeof(float) * e->L);
+    }
     e->gain = e->p.enabled ? powf(10.0f, e->p.gain_db / 20.0f) : 0.0f;
     e->enable = e->p.enabled ? 1.0f : 0.0f;
 }
@@ -338,77 +440,235 @@ void anc_engine_set_latent(anc_engine *e, const float *z, int n)
     e->have_ext = 1;
 }
 
-/* Next latent target from the mode; draws from the prior at the given rate. */
-static void update_target(anc_engine *e)
+void anc_engine_set_pitch(anc_engine *e, float f0_hz, int voiced)
+{
+    if (!e->rel)
+        return;
+    e->ext_f0 = anc_relfreq_anchor(e->rel, f0_hz, voiced);
+    e->ext_voiced = voiced && e->ext_f0 == f0_hz;
+    e->have_ext_f0 = 1;
+}
+
+void anc_engine_midi(anc_engine *e, const uint8_t *msg, uint32_t size)
+{
+    if (!msg || size < 3 || (msg[0] & 0xF0) != 0x90 || (msg[1] & 0x80) || (msg[2] & 0x80) ||
+        msg[2] == 0) {
+        anc_voices_midi(&e->notes, msg, size); /* it ignores what is malformed */
+        return;
+    }
+    e->drone_armed = 0; /* a real note-on: the auto drone gives way */
+    anc_voices_midi(&e->notes, msg, size);
+}
+
+/* Next latent target of sampler v from the mode; draws from the prior at the
+ * given rate, from the sampler's own random stream. */
+static void update_target(anc_engine *e, sampler *v)
 {
     const anc_engine_params *p = &e->p;
     if (e->have_ext) {
-        memcpy(e->target, e->ext, sizeof(float) * e->L);
+        memcpy(v->target, e->ext, sizeof(float) * e->L);
         return;
     }
     if (p->mode == ANC_MODE_KNOBS) {
-        knob_target(e, e->target);
+        knob_target(e, v->target);
         return;
     }
-    e->since_draw += e->hop_seconds;
-    if (!e->drawn_once || e->since_draw >= 1.0 / p->rate) {
+    v->since_draw += e->hop_seconds;
+    if (!v->drawn_once || v->since_draw >= 1.0 / p->rate) {
         for (int l = 0; l < e->L; l++)
-            e->drawn[l] = p->temperature * (float)anc_rng_normal(&e->rng);
-        e->since_draw = 0.0;
-        e->drawn_once = 1;
+            v->drawn[l] = p->temperature * (float)anc_rng_normal(&v->rng);
+        v->since_draw = 0.0;
+        v->drawn_once = 1;
     }
     if (p->mode == ANC_MODE_ANCESTRAL) {
-        memcpy(e->target, e->drawn, sizeof(float) * e->L);
+        memcpy(v->target, v->drawn, sizeof(float) * e->L);
     } else {
-        knob_target(e, e->target);
+        knob_target(e, v->target);
         for (int l = 0; l < e->L; l++)
-            e->target[l] += e->drawn[l];
+            v->target[l] += v->drawn[l];
     }
 }
 
-/* Decodes, samples, resynthesises one hop into the FIFO. */
+/* The drone follows its control: held at the `note` control while it should
+ * sound (a new note glides there, mono legato), released when it should not. */
+static void drive_drone(anc_engine *e)
+{
+    const int want = e->p.drone == ANC_DRONE_ON || (e->p.drone == ANC_DRONE_AUTO && e->drone_armed);
+    int note = (int)lrintf(e->p.note);
+    note = note < 0 ? 0 : note > 127 ? 127 : note;
+    const anc_voice *v = &e->drone.v[0];
+    const int held = v->stage != ANC_ENV_OFF && v->stage != ANC_ENV_RELEASE;
+    if (want && (!held || e->drone_note != note)) {
+        const uint8_t on[3] = {0x90, (uint8_t)note, 127};
+        anc_voices_midi(&e->drone, on, 3);
+        if (held && e->drone_note >= 0) {
+            const uint8_t off[3] = {0x80, (uint8_t)e->drone_note, 0};
+            anc_voices_midi(&e->drone, off, 3);
+        }
+        e->drone_note = note;
+    } else if (!want && held) {
+        const uint8_t off[3] = {0x80, (uint8_t)e->drone_note, 0};
+        anc_voices_midi(&e->drone, off, 3);
+    }
+}
+
+/* The voice manager and index of sampler i. */
+static anc_voices *voices_of(anc_engine *e, int i, int *vi)
+{
+    *vi = i == DRONE ? 0 : i;
+    return i == DRONE ? &e->drone : &e->notes;
+}
+
+/* Decoded features of one sampler -> magnitudes on the model's linear bins
+ * (e->lin): a relative frame is mapped there at f0. */
+static void to_magnitudes(anc_engine *e, const float *feat, float f0)
+{
+    const float ln = 0.11512925464970228f; /* dB -> natural log of magnitude: ln(10) / 20 */
+    if (!e->rel) {
+        anc_features_to_mag_fast(e->mean, e->std, feat, e->lin, e->D, DB_CEILING);
+        return;
+    }
+    float *db = e->eps; /* free again once the noise is added */
+    for (int d = 0; d < e->D; d++) {
+        const float v = feat[d] * e->std[d] + e->mean[d];
+        db[d] = v < DB_CEILING ? v : DB_CEILING; /* NaN fails v < ceiling */
+    }
+    anc_relfreq_to_linear(e->rel, db, f0, e->floor_db, e->lin);
+    for (int k = 0; k < e->model_bins; k++)
+        e->lin[k] = anc_expf_fast(e->lin[k] * ln);
+}
+
+/* Harmonic phase for a voiced frame of a pitch-relative model, whose f0 the
+ * engine knows: every bin belongs to its nearest harmonic h of f0, whose phase
+ * theta[h] at the frame centre advances by 2 pi h f0 hop / rate per frame, and
+ * bin k of a partial analysed with a window centred on the frame has phase
+ * theta[h] - pi k (phase referred to the frame's first sample, as stft.h
+ * wants). Partials then sound exactly at h f0 and the bins of one partial stay
+ * locked together. RTPGHI estimates each bin's frequency from the slope of the
+ * magnitudes instead, which is exact only for lobes as wide as the analysis
+ * window's; a relative frame mapped at another f0 than the one it was learnt
+ * at has narrower or wider lobes (measured: C3 from a frame made at C4 played
+ * partials tens of Hz off). A partial that starts gets a random phase. */
+static void harmonic_phase(anc_engine *e, sampler *v, float f0)
+{
+    const double bin_hz = e->synth_rate / e->n_fft;
+    const float step = (float)(2.0 * M_PI * f0 * e->hop / e->synth_rate);
+    const int fresh = !v->harmonic;
+    int top = 0;            /* highest harmonic advanced so far (h grows with k) */
+    float c = 1.0f, sn = 0.0f; /* cos and sin of theta[top] */
+    for (int k = 0; k < e->band; k++) {
+        int h = (int)lrint(k * bin_hz / f0);
+        h = h < 1 ? 1 : h >= e->bins ? e->bins - 1 : h;
+        if (top < h) {
+            while (top < h) {
+                top++;
+                float t = fresh ? (float)(2.0 * M_PI * anc_rng_uniform(&v->rng))
+                                : v->theta[top] + step * (float)top;
+                v->theta[top] = t - (float)(2.0 * M_PI) * floorf(t * (float)(0.5 / M_PI));
+            }
+            c = cosf(v->theta[h]);
+            sn = sinf(v->theta[h]);
+        }
+        const float sign = k & 1 ? -1.0f : 1.0f; /* e^{-i pi k} */
+        e->re[k] = sign * e->mag[k] * c;
+        e->im[k] = sign * e->mag[k] * sn;
+    }
+    for (int k = e->band; k < e->bins; k++)
+        e->re[k] = e->im[k] = 0.0f;
+    v->harmonic = 1;
+}
+
+/* Decodes, samples and resynthesises one hop of every sounding voice into the
+ * FIFO. */
 static void next_frame(anc_engine *e)
 {
     const anc_engine_params *p = &e->p;
-    update_target(e);
-    float a = p->glide > 0.0f ? (float)exp(-e->hop_seconds / p->glide) : 0.0f;
-    for (int l = 0; l < e->L; l++)
-        e->z[l] = e->target[l] + a * (e->z[l] - e->target[l]); /* lands exactly */
+    const int L = e->L, D = e->D, N = e->n_fft, H = e->hop;
+    drive_drone(e);
 
-    /* f(z) into feat: the decoder's layers, one vector, no allocation. */
-    anc_mlp_forward(&e->dec, anc_dense_kernel_vec, e->z, 1, NULL, e->post);
-
-    /* x ~ N(f(z), (noise sigma)^2 I), then back to magnitudes on the model's bins. */
-    if (p->noise > 0.0f) {
-        const float s = p->noise * e->sigma;
-        anc_rng_normal_fill_fast(&e->rng, e->eps, (size_t)e->D);
-        for (int d = 0; d < e->D; d++)
-            e->feat[d] += s * e->eps[d];
+    /* Which samplers play this frame, and their latent paths. */
+    const float a = p->glide > 0.0f ? (float)exp(-e->hop_seconds / p->glide) : 0.0f;
+    int B = 0;
+    for (int i = 0; i < SAMPLERS; i++) {
+        int vi;
+        anc_voices *vs = voices_of(e, i, &vi);
+        anc_voice *voice = &vs->v[vi];
+        sampler *v = &e->smp[i];
+        if (voice->stage == ANC_ENV_OFF) {
+            if (v->sounding)
+                sampler_clear(e, i);
+            continue;
+        }
+        int fresh = voice->fresh;
+        voice->fresh = 0;
+        if (fresh)
+            sampler_restart(e, i);
+        update_target(e, v);
+        const float ai = fresh ? 0.0f : a; /* a new note starts at its target */
+        for (int l = 0; l < L; l++)
+            v->z[l] = v->target[l] + ai * (v->z[l] - v->target[l]); /* lands exactly */
+        memcpy(e->zb + (size_t)B * L, v->z, sizeof(float) * L);
+        e->rows[B++] = i;
     }
-    anc_features_to_mag_fast(e->mean, e->std, e->feat, e->feat, e->D, DB_CEILING);
-    memcpy(e->mag, e->feat, sizeof(float) * e->band);
-    memset(e->mag + e->band, 0, sizeof(float) * (e->bins - e->band));
-    anc_phase_next(e->phase, (anc_phase_method)p->phase, e->mag, e->re, e->im, &e->rng);
-    anc_stft_inverse(e->stft, e->re, e->im, e->frame);
-
-    /* Overlap-add: after adding the new frame the first hop samples are final. */
-    const int N = e->n_fft, H = e->hop;
-    int bad = 0;
-    for (int i = 0; i < N; i++) {
-        e->ola[i] += e->frame[i];
-        bad |= !isfinite(e->ola[i]);
-    }
-    if (bad) {
-        /* Cannot happen with finite weights; if it does, heal instead of hissing. */
-        memset(e->ola, 0, sizeof(float) * N);
-        anc_phase_reset(e->phase);
-    }
-    memcpy(e->fifo, e->ola, sizeof(float) * H);
-    memmove(e->ola, e->ola + H, sizeof(float) * (N - H));
-    memset(e->ola + N - H, 0, sizeof(float) * H);
+    memset(e->fifo, 0, sizeof(float) * H);
     e->fifo_pos = 0;
-}
+    if (B == 0)
+        return;
 
+    /* f(z) of every playing voice at once: one pass over the weights. */
+    anc_mlp_forward(&e->dec, anc_dense_kernel_vec, e->zb, B, NULL, e->post);
+
+    for (int r = 0; r < B; r++) {
+        const int i = e->rows[r];
+        sampler *v = &e->smp[i];
+        int vi;
+        anc_voices *vs = voices_of(e, i, &vi);
+        float *feat = e->feat + (size_t)r * D;
+        const float f0 = e->have_ext_f0 ? e->ext_f0 : anc_voices_hz(vs, vi);
+        const float vel = vs->v[vi].velocity;
+
+        /* x ~ N(f(z), (noise sigma)^2 I), then magnitudes on the model's bins. */
+        if (p->noise > 0.0f) {
+            const float sd = p->noise * e->sigma;
+            anc_rng_normal_fill_fast(&v->rng, e->eps, (size_t)D);
+            for (int d = 0; d < D; d++)
+                feat[d] += sd * e->eps[d];
+        }
+        to_magnitudes(e, feat, f0);
+        memcpy(e->mag, e->lin, sizeof(float) * e->band);
+        memset(e->mag + e->band, 0, sizeof(float) * (e->bins - e->band));
+        const int voiced = !e->have_ext_f0 || e->ext_voiced;
+        if (e->rel && voiced && p->phase == ANC_PHASE_RTPGHI) {
+            harmonic_phase(e, v, f0);
+        } else {
+            if (v->harmonic)
+                anc_phase_reset(v->phase);
+            v->harmonic = 0;
+            anc_phase_next(v->phase, (anc_phase_method)p->phase, e->mag, e->re, e->im, &v->rng);
+        }
+        anc_stft_inverse(e->stft, e->re, e->im, e->frame);
+
+        /* Overlap-add: after adding the new frame the first hop samples are final. */
+        int bad = 0;
+        for (int k = 0; k < N; k++) {
+            v->ola[k] += e->frame[k];
+            bad |= !isfinite(v->ola[k]);
+        }
+        if (bad) {
+            /* Cannot happen with finite weights; if it does, heal instead of hissing. */
+            sampler_clear(e, i);
+        }
+        v->sounding = 1;
+        e->last = i;
+        anc_voices_run(vs, vi, e->env, (uint32_t)H);
+        for (int k = 0; k < H; k++)
+            e->fifo[k] += v->ola[k] * e->env[k] * vel;
+        memmove(v->ola, v->ola + H, sizeof(float) * (N - H));
+        memset(v->ola + N - H, 0, sizeof(float) * H);
+        if (vs->v[vi].stage == ANC_ENV_OFF)
+            sampler_clear(e, i);
+    }
+}
 /* Applies the gain ramp, the output guard and the denormal flush to one sample. */
 static inline float finish(float v, float *g, float target, float r)
 {
@@ -468,11 +728,15 @@ uint32_t anc_engine_latency(const anc_engine *e)
 }
 int anc_engine_n_latent(const anc_engine *e) { return e->L; }
 int anc_engine_host_fft(const anc_engine *e) { return e->n_fft; }
+int anc_engine_voices_active(const anc_engine *e)
+{
+    return anc_voices_active(&e->notes) + anc_voices_active(&e->drone);
+}
 int anc_engine_host_hop(const anc_engine *e) { return e->hop; }
 double anc_engine_synthesis_rate(const anc_engine *e) { return e->synth_rate; }
-const float *anc_engine_current_z(const anc_engine *e) { return e->z; }
+const float *anc_engine_current_z(const anc_engine *e) { return e->smp[e->last].z; }
 const float *anc_engine_last_magnitudes(const anc_engine *e, int *n)
 {
-    *n = e->D;
-    return e->feat;
+    *n = e->model_bins;
+    return e->lin;
 }

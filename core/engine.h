@@ -1,11 +1,32 @@
 /* engine.h — the real-time synthesis engine: the heart of the plugin and of
  * ancestral-render.
  *
- * Hop by hop it moves the latent vector z towards its target (the knobs, or draws
- * from the prior in ancestral mode) with glide, decodes the mean spectrum f(z),
- * draws x ~ N(f(z), (noise * sigma)^2 I) in feature space (ancestral sampling),
- * turns features back into magnitudes, rebuilds phase (RTPGHI by default), and
- * overlap-adds the inverse FFT into the output.
+ * A polyphonic synth of ancestral samplers. Each sampler, hop by hop, moves its
+ * latent vector z towards its target (the knobs, or its own draws from the
+ * prior in the drawing modes) with glide, decodes the mean spectrum f(z), draws
+ * x ~ N(f(z), (noise * sigma)^2 I) in feature space (ancestral sampling), turns
+ * features back into magnitudes, rebuilds phase (RTPGHI by default), and
+ * overlap-adds the inverse FFT; the samplers share the decoder's weights and
+ * the FFT plan, and the decoder runs once per hop for all of them together.
+ *
+ * Voices: MIDI (anc_engine_midi) plays up to 8 notes through core/voices.h
+ * (velocity, sustain pedal, pitch bend, stealing, mono legato, ADSR), each on a
+ * sampler of its own; a ninth sampler is the drone, the sound played without
+ * MIDI at the `note` control (drone off: never; on: always; auto: until the
+ * first note-on, and again after every reset). The latent knobs set the timbre
+ * of every voice.
+ *
+ * Pitch: a pitch-relative model's decoded frame (dB on the log-frequency axis
+ * of relfreq.h) is mapped to the model's linear bins at the voice's f0 (note,
+ * bend, portamento), so notes sound at their pitch. An absolute model decodes
+ * linear bins directly: notes gate it and shape it with their envelope and
+ * velocity, but its pitch is the model's and no note can move it.
+ *
+ * Timing: MIDI takes effect at the next frame of the hop grid, like a control
+ * change: a note starts 0 .. hop - 1 synthesis samples after its event (plus
+ * the converter's delay), on average at anc_engine_latency(). Callers split
+ * their blocks at each event's frame offset and call anc_engine_midi() between
+ * the pieces.
  *
  * Sample rates: the engine's STFT has the model's frame and hop durations and its
  * bin spacing exactly: it runs at a synthesis rate within 1 % of the host rate
@@ -63,7 +84,20 @@ typedef struct anc_engine_params {
     float gain_db;                 /* output gain [-60, 12], 0 */
     int enabled;                   /* 0 fades to silence without a click, 1 */
     int phase;                     /* anc_phase_method, RTPGHI */
+    float note;                    /* MIDI note of the drone [0, 127], 60 (rounded) */
+    int drone;                     /* anc_engine_drone, auto */
+    float voices;                  /* voices [1, 8], 8 (rounded); 1 = mono legato */
+    float attack, decay;           /* seconds [0, 10], 0.01 and 0.2 */
+    float sustain;                 /* level [0, 1], 0.8 */
+    float release;                 /* seconds [0, 10], 0.3 */
+    float bend_range;              /* semitones of a full bend [0, 48], 2 */
 } anc_engine_params;
+
+typedef enum anc_engine_drone {
+    ANC_DRONE_OFF = 0,
+    ANC_DRONE_ON = 1,
+    ANC_DRONE_AUTO = 2 /* until the first note-on after a reset */
+} anc_engine_drone;
 
 void anc_engine_params_default(anc_engine_params *p);
 
@@ -84,6 +118,12 @@ void anc_engine_reset(anc_engine *e);
 void anc_engine_set_params(anc_engine *e, const anc_engine_params *p);
 /* Writes n output samples. RT safe. */
 void anc_engine_process(anc_engine *e, float *out, uint32_t n);
+/* One MIDI message of size bytes, at the current position of the output (the
+ * next anc_engine_process() starts where it applies). Malformed messages,
+ * running status, system and sysex messages are ignored. RT safe. */
+void anc_engine_midi(anc_engine *e, const uint8_t *msg, uint32_t size);
+/* Voices sounding now (notes and the drone). */
+int anc_engine_voices_active(const anc_engine *e);
 
 /* Samples from a control change to the output that reflects it (see engine.c). */
 uint32_t anc_engine_latency(const anc_engine *e);
@@ -101,12 +141,17 @@ double anc_engine_synthesis_rate(const anc_engine *e);
 /* The latent vector used for the most recent frame (n_latent values). */
 const float *anc_engine_current_z(const anc_engine *e);
 /* For tests and offline analysis: the magnitudes of the most recent frame on the
- * model's bins (*n = the model's n_input values), as decoded and sampled, before
- * phase reconstruction. Valid until the next frame. */
+ * model's linear bins (*n = model n_fft / 2 + 1 values; for an absolute model
+ * its n_input), as decoded, sampled and (relative models) mapped at the voice's
+ * f0, before phase reconstruction and envelope. Valid until the next frame. */
 const float *anc_engine_last_magnitudes(const anc_engine *e, int *n);
 
 /* Offline helpers for ancestral-render --input: set the latent target directly
- * (in model dimensions, bypassing the knobs and modes) for the next frame. */
+ * (in model dimensions, bypassing the knobs and modes) for the next frame, and
+ * the f0 it plays at (a relative model: f0 in Hz of a voiced frame; an unvoiced
+ * frame, voiced = 0, plays at the model's unvoiced reference; an absolute model
+ * ignores it). Both apply to every voice, the drone included, until reset. */
 void anc_engine_set_latent(anc_engine *e, const float *z, int n);
+void anc_engine_set_pitch(anc_engine *e, float f0_hz, int voiced);
 
 #endif

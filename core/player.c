@@ -41,6 +41,14 @@ void anc_player_set_params(anc_player *p, const anc_engine_params *params)
         anc_engine_set_params(p->fading->engine, params);
 }
 
+void anc_player_midi(anc_player *p, const uint8_t *msg, uint32_t size)
+{
+    if (p->current)
+        anc_engine_midi(p->current->engine, msg, size);
+    if (p->fading)
+        anc_engine_midi(p->fading->engine, msg, size);
+}
+
 void anc_player_reset(anc_player *p)
 {
     if (p->current)

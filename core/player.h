@@ -40,6 +40,8 @@ void anc_player_free(anc_player *p); /* accepts NULL; frees no entry */
 
 /* Sets the controls of the playing and the fading engine (anc_engine_set_params). */
 void anc_player_set_params(anc_player *p, const anc_engine_params *params);
+/* One MIDI message to the playing and the fading engine (anc_engine_midi). */
+void anc_player_midi(anc_player *p, const uint8_t *msg, uint32_t size);
 /* Clears the playing engine's signal state (anc_engine_reset). */
 void anc_player_reset(anc_player *p);
 /* e plays from now on, at params and from a reset state (z starts at the knobs,

@@ -40,6 +40,7 @@
 #include <lv2/core/lv2.h>
 #include <lv2/log/log.h>
 #include <lv2/log/logger.h>
+#include <lv2/midi/midi.h>
 #include <lv2/options/options.h>
 #include <lv2/patch/patch.h>
 #include <lv2/state/state.h>
@@ -89,6 +90,7 @@ typedef struct {
     LV2_URID plugin, model, install, free;
     LV2_URID bufsz_maxBlockLength, bufsz_nominalBlockLength;
     LV2_URID atom_Float, atom_Double, atom_Long, time_Position, time_speed, time_frame;
+    LV2_URID midi_MidiEvent;
 } anc_uris;
 
 typedef struct {
@@ -251,6 +253,7 @@ static void map_uris(LV2_URID_Map *map, anc_uris *u)
     u->time_Position = map->map(map->handle, LV2_TIME__Position);
     u->time_speed = map->map(map->handle, LV2_TIME__speed);
     u->time_frame = map->map(map->handle, LV2_TIME__frame);
+    u->midi_MidiEvent = map->map(map->handle, LV2_MIDI__MidiEvent);
 }
 
 /* Latency the bundle's default model gives at this rate, so the latency port
@@ -424,13 +427,15 @@ static void cleanup(LV2_Handle instance)
 
 static float port_or(const float *p, float dflt) { return p ? *p : dflt; }
 
-/* Reads every control port (port index = control id); an unconnected one reads
- * as its default. NaN, Inf and out-of-range values are the engine's to
- * sanitise; anc_control_store() settles those that become ints. */
+/* Reads every control port (anc_control_port() maps control ids to port
+ * indices); an unconnected one reads as its default. NaN, Inf and out-of-range
+ * values are the engine's to sanitise; anc_control_store() settles those that
+ * become ints. */
 static void read_controls(Ancestral *self)
 {
     for (int id = 0; id < ANC_CONTROL_COUNT; id++)
-        anc_control_store(&self->params, id, port_or(self->in[id], anc_controls[id].def));
+        anc_control_store(&self->params, id,
+                          port_or(self->in[anc_control_port(id)], anc_controls[id].def));
 }
 
 /* Whether a is a whole atom:URID naming v (a host or UI may send a short one). */
@@ -583,11 +588,26 @@ static void run(LV2_Handle instance, uint32_t n)
             self->next_frame =
                 (int64_t)((uint64_t)self->next_frame + (uint64_t)llround(n * self->speed));
     }
-    anc_slot *faded = slot_of(anc_player_process(self->player, self->out, n));
-    if (faded) {
-        bury(self, faded);
-        flush_graveyard(self);
+    /* The block is rendered in pieces split at each MIDI event's frame offset,
+     * the event going to the engine between them. Offsets out of order or out
+     * of the block are clamped, never trusted. */
+    uint32_t pos = 0;
+    if (self->control) {
+        LV2_ATOM_SEQUENCE_FOREACH (self->control, ev) {
+            if (ev->body.type != self->uris.midi_MidiEvent)
+                continue;
+            int64_t t = ev->time.frames;
+            uint32_t at = t < (int64_t)pos ? pos : t > (int64_t)n ? n : (uint32_t)t;
+            if (at > pos) {
+                bury(self, slot_of(anc_player_process(self->player, self->out + pos, at - pos)));
+                pos = at;
+            }
+            anc_player_midi(self->player, (const uint8_t *)LV2_ATOM_BODY_CONST(&ev->body),
+                            ev->body.size);
+        }
     }
+    bury(self, slot_of(anc_player_process(self->player, self->out + pos, n - pos)));
+    flush_graveyard(self);
 }
 
 /* --------------------------------------------------------------- worker -- */

@@ -1,7 +1,9 @@
 /* test_ttl.c — the bundle's Turtle as lilv reads it, against the C side:
  *  - port i has symbol anc_port_symbol(i) (plugin/ports.h) and the expected
  *    type and direction (z1..enabled control inputs, latency a control output,
- *    control/notify atom input/output, out an audio output), indices contiguous;
+ *    control/notify atom input/output, out an audio output, note..bend_range
+ *    control inputs), indices contiguous, and control port i is the control
+ *    table's anc_port_control(i);
  *  - every control input has default, minimum and maximum as float literals with
  *    minimum <= default <= maximum, an rdfs:comment and a units:unit; its name,
  *    default, minimum, maximum and unit are those of the control table
@@ -10,9 +12,10 @@
  *    gives the same defaults;
  *  - latency carries lv2:designation lv2:latency and an lv2:maximum; enabled
  *    lv2:designation lv2:enabled, toggled, default 1; both atom ports
- *    lv2:designation lv2:control and atom:bufferType atom:Sequence;
- *  - the plugin metadata hosts and linters want (LV2.md): a class more specific
- *    than lv2:Plugin, doap:name, doap:license, doap:maintainer, rdfs:comment,
+ *    lv2:designation lv2:control and atom:bufferType atom:Sequence; the control
+ *    input supports midi:MidiEvent;
+ *  - the plugin metadata hosts and linters want (LV2.md): lv2:InstrumentPlugin
+ *    (a class more specific than lv2:Plugin; Carla files only those as synths), doap:name, doap:license, doap:maintainer, rdfs:comment,
  *    even lv2:minorVersion and lv2:microVersion, required features only among
  *    urid:map, work:schedule and state:loadDefaultState, no lv2:inPlaceBroken,
  *    no option Ardour refuses as required, work:interface and state:interface
@@ -29,6 +32,7 @@
 #include <lilv/lilv.h>
 #include <lv2/atom/atom.h>
 #include <lv2/core/lv2.h>
+#include <lv2/midi/midi.h>
 #include <lv2/options/options.h>
 #include <lv2/patch/patch.h>
 #include <lv2/state/state.h>
@@ -54,7 +58,7 @@ typedef enum { K_CONTROL_IN, K_CONTROL_OUT, K_ATOM_IN, K_ATOM_OUT, K_AUDIO_OUT }
 
 static kind expected_kind(int i)
 {
-    if (i <= ANC_PORT_ENABLED)
+    if (anc_port_control(i) >= 0)
         return K_CONTROL_IN;
     switch (i) {
     case ANC_PORT_LATENCY: return K_CONTROL_OUT;
@@ -194,12 +198,12 @@ static void check_ports(const LilvPlugin *pl)
                       hi = lilv_node_as_float(max);
                 check_true(lo <= d && d <= hi, "port %s: default %g outside [%g, %g]", sym,
                            (double)d, (double)lo, (double)hi);
-                const anc_control *c = &anc_controls[i];
+                const anc_control *c = &anc_controls[anc_port_control((int)i)];
                 check_true(same(d, c->def) && same(lo, c->min) && same(hi, c->max),
                            "port %s: Turtle default %g range [%g, %g], control table default %g "
                            "range [%g, %g]", sym, (double)d, (double)lo, (double)hi,
                            (double)c->def, (double)c->min, (double)c->max);
-                float want = anc_control_load(&ep, (int)i);
+                float want = anc_control_load(&ep, anc_port_control((int)i));
                 check_true(same(d, want), "port %s: Turtle default %g, core/engine.h default %g",
                            sym, (double)d, (double)want);
                 printf("  %-2u %-12s %-14s default %-6g range [%g, %g]\n", i, sym, kind_name(k),
@@ -211,7 +215,7 @@ static void check_ports(const LilvPlugin *pl)
             check_true(has_value(pl, port, NS_RDFS "comment") == 1, "port %s: no rdfs:comment",
                        sym);
             check_true(has_value(pl, port, LV2_UNITS__unit) == 1, "port %s: no units:unit", sym);
-            check_control(pl, port, (int)i);
+            check_control(pl, port, anc_port_control((int)i));
         } else {
             printf("  %-2u %-12s %s\n", i, sym, kind_name(k));
         }
@@ -233,6 +237,15 @@ static void check_ports(const LilvPlugin *pl)
             check_true(bt && lilv_nodes_contains(bt, seq),
                        "%s: no atom:bufferType atom:Sequence", sym);
             lilv_nodes_free(bt);
+        }
+        if (k == K_ATOM_IN) {
+            LilvNode *sup = uri(LV2_ATOM__supports), *midi = uri(LV2_MIDI__MidiEvent);
+            LilvNodes *v = lilv_port_get_value(pl, port, sup);
+            check_true(v && lilv_nodes_contains(v, midi), "%s: no atom:supports midi:MidiEvent",
+                       sym);
+            lilv_nodes_free(v);
+            lilv_node_free(sup);
+            lilv_node_free(midi);
         }
         checked++;
     }
@@ -263,8 +276,8 @@ static void check_metadata(const LilvPlugin *pl)
     /* rdf:type, not lilv_plugin_get_class(): lilv only knows the class
      * hierarchy when lv2core.lv2 is in LV2_PATH, and here it need not be. */
     LilvNodes *types = plugin_values(pl, NS_RDF "type");
-    LilvNode *gen = uri(LV2_CORE__GeneratorPlugin);
-    check_true(types && lilv_nodes_contains(types, gen), "not a lv2:GeneratorPlugin");
+    LilvNode *gen = uri(LV2_CORE__InstrumentPlugin);
+    check_true(types && lilv_nodes_contains(types, gen), "not a lv2:InstrumentPlugin");
     LILV_FOREACH (nodes, it, types)
         printf("  a %s\n", lilv_node_as_uri(lilv_nodes_get(types, it)));
     lilv_node_free(gen);

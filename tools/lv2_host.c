@@ -22,6 +22,7 @@
 #include <lv2/buf-size/buf-size.h>
 #include <lv2/core/lv2.h>
 #include <lv2/log/log.h>
+#include <lv2/midi/midi.h>
 #include <lv2/options/options.h>
 #include <lv2/parameters/parameters.h>
 #include <lv2/patch/patch.h>
@@ -268,7 +269,7 @@ typedef struct urids {
     LV2_URID atom_Sequence, atom_Chunk, atom_Object, atom_Blank, atom_Path, atom_String,
         atom_URI, atom_URID, atom_Int, atom_Float, atom_Double, patch_Set, patch_Get,
         patch_property, patch_value, model, log_Error, log_Warning, log_Note, log_Trace,
-        bufsz_max, bufsz_min, bufsz_nominal, bufsz_seq, param_rate;
+        bufsz_max, bufsz_min, bufsz_nominal, bufsz_seq, param_rate, midi_MidiEvent;
 } urids;
 
 struct anc_host {
@@ -685,6 +686,16 @@ int anc_host_send_get(anc_host *h)
     return 0;
 }
 
+int anc_host_send_midi(anc_host *h, uint32_t frame, const uint8_t *msg, uint32_t size)
+{
+    if (h->forge.size - h->forge.offset < 64 + size)
+        return -1;
+    lv2_atom_forge_frame_time(&h->forge, frame);
+    lv2_atom_forge_atom(&h->forge, size, h->u.midi_MidiEvent);
+    lv2_atom_forge_write(&h->forge, msg, size);
+    return 0;
+}
+
 static LilvNode *uri_node(anc_host *h, const char *uri)
 {
     return lilv_new_uri(h->w->world, uri);
@@ -796,6 +807,7 @@ static void map_urids(anc_host *h)
     LV2_URID_Map *m = &h->w->map;
 #define MAP(field, uri) h->u.field = m->map(m->handle, uri)
     MAP(atom_Sequence, LV2_ATOM__Sequence);
+    MAP(midi_MidiEvent, LV2_MIDI__MidiEvent);
     MAP(atom_Chunk, LV2_ATOM__Chunk);
     MAP(atom_Object, LV2_ATOM__Object);
     MAP(atom_Blank, LV2_ATOM__Blank);

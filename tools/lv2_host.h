@@ -122,6 +122,11 @@ void anc_host_render(anc_host *h, float *out, size_t frames, uint32_t block);
  * the control buffer is full. */
 int anc_host_send_model(anc_host *h, const char *path);
 int anc_host_send_get(anc_host *h);
+/* Queue a midi:MidiEvent of size bytes (sent as given, malformed or not) at
+ * frame offset `frame` of the next cycle. Events of one cycle must be queued in
+ * non-decreasing frame order (LV2 sequences are time-ordered; the patch
+ * messages above sit at frame 0). 0, or -1 if the control buffer is full. */
+int anc_host_send_midi(anc_host *h, uint32_t frame, const uint8_t *msg, uint32_t size);
 
 /* Waits until the worker has no job queued or running (threaded mode; returns at
  * once in synchronous mode). 0, or -1 after timeout_s seconds. */

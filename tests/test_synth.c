@@ -1,0 +1,564 @@
+/* test_synth.c — the engine as a polyphonic MIDI synth (core/engine.h), on a
+ * hand-made pitch-relative model whose decoder outputs, for every z, the
+ * relative frame of a harmonic tone (zero weights, the frame as the output
+ * bias), and on an absolute one:
+ *  1. notes C2, C3, C4, C5, C6 come out at their pitch: median f0 by aubiopitch
+ *     (aubio-tools, an independent estimator) within 5 cents (skipped, and
+ *     said so, where aubiopitch is not installed);
+ *  2. a chord (C3 E3 G3 C4) shows each fundamental as a spectral peak, at least
+ *     10 dB above the spectrum a quarter tone either side;
+ *  3. a note's onset lands where its event is: events at offsets spread over
+ *     more than a hop, at 48 kHz (no converter) and 44.1 kHz (converter); every
+ *     delay within 0 .. hop + latency host samples; delays printed with their
+ *     mean against the reported latency;
+ *  4. zero heap calls in anc_engine_process() and anc_engine_midi() with notes,
+ *     velocity, bends, sustain pedal, all notes off, all sound off, voice
+ *     stealing (12 notes on 8 voices), mono legato and garbage;
+ *  5. garbage MIDI (truncated messages, running status, sysex, real-time bytes,
+ *     empty) starts no voice and does not disarm the auto drone;
+ *  6. block lengths 1 .. 8192 with events at odd offsets render the same
+ *     samples as blocks of 256 (the caller splits at events);
+ *  7. drone auto sounds without MIDI, gives way to the first note (silence once
+ *     the note is released), and comes back after reset; drone off is silent;
+ *  8. an absolute model is gated by notes (sound while held, silence after the
+ *     release) but keeps its own spectrum whatever the note.
+ * Heap calls are counted by alloc_count.c, linked into this executable. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc_count.h"
+#include "check.h"
+#include "engine.h"
+#include "feature.h"
+#include "model.h"
+#include "relfreq.h"
+#include "stft.h"
+#include "synth_model.h"
+
+#define RATE 48000
+#define NFFT 2048
+#define BUILD_F0 261.6256f /* C4: the tone whose relative frame the model decodes */
+
+static float note_hz(int n) { return 440.0f * exp2f((float)(n - 69) / 12.0f); }
+
+static void *xcalloc(size_t n, size_t s)
+{
+    void *p = calloc(n ? n : 1, s);
+    if (!p) {
+        printf("FAIL: out of memory\n");
+        exit(1);
+    }
+    return p;
+}
+
+/* A relative model at RATE whose decoder outputs the relative frame (dB) of a
+ * harmonic tone at BUILD_F0, partials 1/h, whatever z. */
+static anc_model *make_relative_model(void)
+{
+    anc_model_header h;
+    memset(&h, 0, sizeof h);
+    h.sample_rate = RATE;
+    h.n_fft = NFFT;
+    h.hop = NFFT / 4;
+    h.window = ANC_WINDOW_HANN;
+    h.floor_db = ANC_FEATURE_FLOOR_DB;
+    h.pitch_mode = ANC_PITCH_RELATIVE;
+    anc_relfreq_config rc;
+    anc_relfreq_config_default(&rc, RATE, NFFT);
+    h.rel_points_per_octave = (uint32_t)rc.points_per_octave;
+    h.rel_octaves_below = (float)rc.octaves_below;
+    h.rel_f0_min = (float)rc.f0_min;
+    h.rel_f0_ref = (float)rc.f0_ref;
+    const int K = anc_relfreq_size(&rc);
+    h.arch.n_input = K;
+    h.arch.n_latent = 4;
+    h.arch.n_hidden = 1;
+    h.arch.hidden[0] = 8;
+    h.arch.act = ANC_ACT_SILU;
+    anc_model *m = NULL;
+    anc_error err;
+    anc_relfreq *rel = NULL;
+    if (anc_model_create(&m, &h, &err) != ANC_OK || anc_relfreq_create(&rel, &rc, &err) != ANC_OK) {
+        printf("FAIL: relative model: %s\n", err.message);
+        exit(1);
+    }
+    /* The tone, its STFT magnitudes in the middle, in dB, then relative. */
+    const size_t n = RATE / 2;
+    float *x = xcalloc(n, sizeof *x);
+    for (size_t i = 0; i < n; i++)
+        for (int k = 1; k * BUILD_F0 < 0.45f * RATE; k++)
+            x[i] += 0.2f / (float)k * sinf(2.0f * (float)M_PI * k * BUILD_F0 * (float)i / RATE);
+    anc_stft *st = NULL;
+    if (anc_stft_create(&st, NFFT, NFFT / 4, &err) != ANC_OK) {
+        printf("FAIL: stft: %s\n", err.message);
+        exit(1);
+    }
+    const size_t nf = anc_stft_num_frames(st, n);
+    const int bins = NFFT / 2 + 1;
+    float *mag = xcalloc(nf * (size_t)bins, sizeof *mag), *db = xcalloc((size_t)bins, sizeof *db);
+    anc_stft_analyze_magnitude(st, x, n, mag);
+    anc_mag_to_db(mag + (nf / 2) * (size_t)bins, db, bins);
+    float *params = anc_model_params(m);
+    memset(params, 0, sizeof(float) * anc_model_num_params(m));
+    anc_mlp dec;
+    anc_model_decoder(m, &dec);
+    anc_relfreq_from_linear(rel, db, BUILD_F0, ANC_FEATURE_FLOOR_DB, dec.layer[dec.n_layers - 1].b);
+    free(x);
+    free(mag);
+    free(db);
+    anc_stft_free(st);
+    anc_relfreq_free(rel);
+    return m; /* feature mean 0, std 1: the bias is the level in dB */
+}
+
+static anc_engine *engine(const anc_model *m, double rate, int drone, float voices)
+{
+    anc_engine *e = NULL;
+    anc_error err;
+    if (anc_engine_create(&e, m, rate, 5, &err) != ANC_OK) {
+        printf("FAIL: engine: %s\n", err.message);
+        exit(1);
+    }
+    anc_engine_params p;
+    anc_engine_params_default(&p);
+    p.drone = drone;
+    p.voices = voices;
+    anc_engine_set_params(e, &p);
+    anc_engine_reset(e);
+    return e;
+}
+
+static void midi3(anc_engine *e, int a, int b, int c)
+{
+    const uint8_t m[3] = {(uint8_t)a, (uint8_t)b, (uint8_t)c};
+    anc_engine_midi(e, m, 3);
+}
+
+/* ---- 1. pitch by aubiopitch ------------------------------------------------ */
+
+static void write_wav(const char *path, const float *x, size_t n, int rate)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        printf("FAIL: cannot write %s\n", path);
+        exit(1);
+    }
+    uint32_t data = (uint32_t)(n * 4), riff = 36 + data, fmt = 16, r = (uint32_t)rate,
+             bps = r * 4;
+    uint16_t tag = 3, ch = 1, align = 4, bits = 32;
+    fwrite("RIFF", 1, 4, f);
+    fwrite(&riff, 4, 1, f);
+    fwrite("WAVEfmt ", 1, 8, f);
+    fwrite(&fmt, 4, 1, f);
+    fwrite(&tag, 2, 1, f);
+    fwrite(&ch, 2, 1, f);
+    fwrite(&r, 4, 1, f);
+    fwrite(&bps, 4, 1, f);
+    fwrite(&align, 2, 1, f);
+    fwrite(&bits, 2, 1, f);
+    fwrite("data", 1, 4, f);
+    fwrite(&data, 4, 1, f);
+    fwrite(x, 4, n, f);
+    fclose(f);
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    const float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median f0 (Hz) aubiopitch finds between t0 and t1 seconds; 0 if none. */
+static float aubio_median(const char *wav, double t0, double t1)
+{
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "aubiopitch -i '%s' -p yinfft -r %d -B 4096 -H 256 2>/dev/null",
+             wav, RATE);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return 0.0f;
+    static float f[4096];
+    int n = 0;
+    double t, hz;
+    while (n < 4096 && fscanf(p, "%lf %lf", &t, &hz) == 2)
+        if (t >= t0 && t <= t1 && hz > 0.0)
+            f[n++] = (float)hz;
+    pclose(p);
+    if (!n)
+        return 0.0f;
+    qsort(f, (size_t)n, sizeof *f, cmp_float);
+    return f[n / 2];
+}
+
+static void test_pitch(const anc_model *m, const char *dir)
+{
+    if (system("command -v aubiopitch >/dev/null 2>&1") != 0) {
+        printf("SKIP pitch: aubiopitch is not installed (Debian aubio-tools)\n");
+        return;
+    }
+    const size_t n = RATE; /* one second, the note held throughout */
+    float *x = xcalloc(n, sizeof *x);
+    double worst = 0.0;
+    for (int note = 36; note <= 84; note += 12) {
+        anc_engine *e = engine(m, RATE, ANC_DRONE_OFF, 8);
+        midi3(e, 0x90, note, 100);
+        anc_engine_process(e, x, (uint32_t)n);
+        char wav[1200];
+        snprintf(wav, sizeof wav, "%s/note%d.wav", dir, note);
+        write_wav(wav, x, n, RATE);
+        const float got = aubio_median(wav, 0.2, 0.95), want = note_hz(note);
+        const double cents = got > 0 ? 1200.0 * log2((double)got / want) : INFINITY;
+        printf("  note %d: %.2f Hz, aubiopitch median %.2f Hz, %+.2f cents\n", note,
+               (double)want, (double)got, cents);
+        check_true(fabs(cents) <= 5.0, "note %d: %.2f cents off (aubiopitch %.2f Hz, want %.2f)",
+                   note, cents, (double)got, (double)want);
+        worst = fmax(worst, fabs(cents));
+        anc_engine_free(e);
+    }
+    free(x);
+    printf("%s pitch: notes C2..C6 within %.2f cents of their pitch (aubiopitch, want <= 5)\n",
+           worst <= 5.0 ? "ok" : "FAIL", worst);
+}
+
+/* ---- 2. chord -------------------------------------------------------------- */
+
+/* Level (dB) of x[n] at hz: Hann-windowed single-bin DFT. */
+static double level_at(const float *x, size_t n, double hz)
+{
+    double re = 0.0, im = 0.0, wsum = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const double w = 0.5 - 0.5 * cos(2.0 * M_PI * (double)i / (double)n);
+        const double ph = 2.0 * M_PI * hz * (double)i / RATE;
+        re += w * x[i] * cos(ph);
+        im -= w * x[i] * sin(ph);
+        wsum += w;
+    }
+    return 20.0 * log10(fmax(2.0 * sqrt(re * re + im * im) / wsum, 1e-12));
+}
+
+static void test_chord(const anc_model *m)
+{
+    static const int chord[] = {48, 52, 55, 60};
+    anc_engine *e = engine(m, RATE, ANC_DRONE_OFF, 8);
+    for (int i = 0; i < 4; i++)
+        midi3(e, 0x90, chord[i], 100);
+    const size_t skip = RATE / 4, n = RATE; /* 1 s after 0.25 s: 1 Hz resolution */
+    float *x = xcalloc(skip + n, sizeof *x);
+    anc_engine_process(e, x, (uint32_t)(skip + n));
+    double worst = INFINITY;
+    for (int i = 0; i < 4; i++) {
+        const double f = note_hz(chord[i]), q = exp2(0.5 / 12.0);
+        const double at = level_at(x + skip, n, f), lo = level_at(x + skip, n, f / q),
+                     hi = level_at(x + skip, n, f * q);
+        const double margin = at - fmax(lo, hi);
+        printf("  chord note %d (%.1f Hz): %.1f dB, quarter tone below %.1f, above %.1f\n",
+               chord[i], f, at, lo, hi);
+        worst = fmin(worst, margin);
+    }
+    check_true(worst >= 10.0, "chord: a fundamental stands only %.1f dB above its surroundings",
+               worst);
+    printf("%s chord C3 E3 G3 C4: every fundamental a peak, at least %.1f dB above a quarter "
+           "tone either side (want >= 10)\n",
+           worst >= 10.0 ? "ok" : "FAIL", worst);
+    free(x);
+    anc_engine_free(e);
+}
+
+/* ---- 3. onsets ------------------------------------------------------------- */
+
+static void test_onsets(const anc_model *m, double rate)
+{
+    anc_engine *probe = engine(m, rate, ANC_DRONE_OFF, 8);
+    const double ratio = rate / anc_engine_synthesis_rate(probe);
+    const long hop = lround(anc_engine_host_hop(probe) * ratio);
+    const long latency = (long)anc_engine_latency(probe);
+    anc_engine_free(probe);
+    const long n = (long)(0.5 * rate);
+    float *x = xcalloc((size_t)n, sizeof *x);
+    double sum = 0.0;
+    long lo = n, hi = -1;
+    const int trials = 12;
+    char list[512] = "";
+    for (int t = 0; t < trials; t++) {
+        const long at = 3001 + t * (hop * 13 / 10) / trials * 1 + t * 37; /* over > 1 hop */
+        anc_engine *e = engine(m, rate, ANC_DRONE_OFF, 8);
+        anc_engine_process(e, x, (uint32_t)at);
+        midi3(e, 0x90, 60, 127);
+        anc_engine_process(e, x + at, (uint32_t)(n - at));
+        long onset = -1;
+        for (long i = 0; i < n && onset < 0; i++)
+            if (fabsf(x[i]) > 1e-6f)
+                onset = i;
+        const long d = onset - at;
+        check_true(onset >= 0 && d >= 0 && d <= hop + latency,
+                   "%.0f Hz: note at %ld starts at %ld (delay %ld, want 0..%ld)", rate, at, onset,
+                   d, hop + latency);
+        sum += (double)d;
+        lo = d < lo ? d : lo;
+        hi = d > hi ? d : hi;
+        size_t len = strlen(list);
+        snprintf(list + len, sizeof list - len, "%s%ld", t ? " " : "", d);
+        anc_engine_free(e);
+    }
+    printf("  %.0f Hz onset delays (host samples): %s\n", rate, list);
+    printf("%s onsets at %.0f Hz: delay %ld..%ld samples (mean %.1f), hop %ld, reported latency "
+           "%ld\n",
+           lo >= 0 && hi <= hop + latency ? "ok" : "FAIL", rate, lo, hi, sum / trials, hop,
+           latency);
+    free(x);
+}
+
+/* ---- 4, 5. allocation, garbage --------------------------------------------- */
+
+static void test_allocation_and_garbage(const anc_model *m)
+{
+    anc_engine *e = engine(m, 44100, ANC_DRONE_AUTO, 8);
+    enum { BLOCK = 97 };
+    static float out[BLOCK];
+    const unsigned long before = anc_alloc_count();
+    anc_alloc_watch(1);
+    anc_engine_process(e, out, BLOCK);
+    /* garbage first: none of it may start a voice or stop the drone */
+    static const uint8_t truncated[] = {0x90, 60}, running[] = {60, 100}, note_only[] = {0x90},
+                         sysex[] = {0xF0, 0x7E, 0x7F, 0x09, 0x01, 0xF7}, clock[] = {0xF8},
+                         bad_data[] = {0x90, 0x80, 0x40}, long_msg[] = {0x90, 61, 100, 62, 100};
+    anc_engine_midi(e, truncated, sizeof truncated);
+    anc_engine_midi(e, running, sizeof running);
+    anc_engine_midi(e, note_only, sizeof note_only);
+    anc_engine_midi(e, sysex, sizeof sysex);
+    anc_engine_midi(e, clock, sizeof clock);
+    anc_engine_midi(e, bad_data, sizeof bad_data);
+    anc_engine_midi(e, NULL, 3);
+    anc_engine_midi(e, truncated, 0);
+    for (int i = 0; i < 20; i++)
+        anc_engine_process(e, out, BLOCK);
+    anc_alloc_watch(0);
+    const int after_garbage = anc_engine_voices_active(e); /* the drone alone */
+    anc_alloc_watch(1);
+    anc_engine_midi(e, long_msg, sizeof long_msg); /* a note-on with trailing bytes: note 61 */
+    int frames = 0;
+    for (int round = 0; round < 3; round++) {
+        for (int k = 0; k < 12; k++) { /* 12 notes on 8 voices: stealing */
+            midi3(e, 0x90 | (k & 15), 48 + 3 * k, 20 + 8 * k);
+            anc_engine_process(e, out, BLOCK);
+            midi3(e, 0xE0, k * 1000 & 127, (k * 1000 >> 7) & 127); /* bends */
+            anc_engine_process(e, out, BLOCK);
+            frames += 2;
+        }
+        midi3(e, 0xB0, 64, 127); /* pedal down, notes off, pedal up */
+        for (int k = 0; k < 12; k += 2)
+            midi3(e, 0x80, 48 + 3 * k, 0);
+        for (int i = 0; i < 30; i++)
+            anc_engine_process(e, out, BLOCK);
+        midi3(e, 0xB0, 64, 0);
+        midi3(e, 0xB0, 123, 0); /* all notes off */
+        for (int i = 0; i < 30; i++)
+            anc_engine_process(e, out, BLOCK);
+        midi3(e, 0x90, 70, 90);
+        midi3(e, 0xB0, 120, 0); /* all sound off */
+        anc_engine_process(e, out, BLOCK);
+    }
+    anc_engine_params p;
+    anc_engine_params_default(&p);
+    p.voices = 1.0f; /* mono legato with portamento */
+    p.mode = ANC_MODE_ANCESTRAL;
+    p.noise = 1.0f;
+    anc_engine_set_params(e, &p);
+    midi3(e, 0x90, 50, 100);
+    anc_engine_process(e, out, BLOCK);
+    midi3(e, 0x90, 57, 100);
+    for (int i = 0; i < 20; i++)
+        anc_engine_process(e, out, BLOCK);
+    midi3(e, 0x80, 57, 0);
+    for (int i = 0; i < 20; i++)
+        anc_engine_process(e, out, BLOCK);
+    anc_alloc_watch(0);
+    const unsigned long calls = anc_alloc_count() - before;
+    check_true(calls == 0, "%lu heap calls in process/midi", calls);
+    check_true(after_garbage == 1, "garbage MIDI: %d voices sound, want the drone alone",
+               after_garbage);
+    printf("%s allocation: %lu heap calls over %d note, bend, pedal, all-notes-off, all-sound-off, "
+           "stealing and legato events and garbage (want 0)\n",
+           calls == 0 ? "ok" : "FAIL", calls, frames);
+    printf("%s garbage MIDI (truncated, running status, sysex, clock, bad data bytes, empty) "
+           "started no voice and left the drone sounding (%d voice)\n",
+           after_garbage == 1 ? "ok" : "FAIL", after_garbage);
+    anc_engine_free(e);
+}
+
+/* ---- 6. block lengths ------------------------------------------------------ */
+
+typedef struct event {
+    long at;
+    uint8_t msg[3];
+} event;
+
+static void render_events(anc_engine *e, float *x, long n, const event *ev, int n_ev, long block)
+{
+    anc_engine_reset(e);
+    int k = 0;
+    for (long pos = 0; pos < n;) {
+        long end = pos + block < n ? pos + block : n;
+        /* the plugin's split: pieces between the events inside this block */
+        while (pos < end) {
+            while (k < n_ev && ev[k].at <= pos)
+                anc_engine_midi(e, ev[k].msg, 3), k++;
+            long stop = k < n_ev && ev[k].at < end ? ev[k].at : end;
+            anc_engine_process(e, x + pos, (uint32_t)(stop - pos));
+            pos = stop;
+        }
+    }
+}
+
+static void test_blocks(const anc_model *m)
+{
+    static const event ev[] = {{1, {0x90, 60, 100}},    {777, {0x90, 64, 90}},
+                               {4099, {0xE0, 0, 80}},   {6001, {0x80, 60, 0}},
+                               {9333, {0x90, 67, 50}},  {12345, {0xB0, 64, 100}},
+                               {13001, {0x80, 64, 0}},  {17777, {0xB0, 64, 0}},
+                               {20001, {0x80, 67, 0}}};
+    const int n_ev = sizeof ev / sizeof *ev;
+    static const long blocks[] = {1, 7, 63, 64, 1000, 4096, 8192};
+    const long n = 30000;
+    float *ref = xcalloc((size_t)n, sizeof *ref), *x = xcalloc((size_t)n, sizeof *x);
+    int bad = 0;
+    for (int r = 0; r < 2; r++) {
+        const double rate = r ? 44100 : 48000;
+        anc_engine *e = engine(m, rate, ANC_DRONE_AUTO, 8);
+        render_events(e, ref, n, ev, n_ev, 256);
+        for (size_t b = 0; b < sizeof blocks / sizeof *blocks; b++) {
+            render_events(e, x, n, ev, n_ev, blocks[b]);
+            long first = -1;
+            for (long i = 0; i < n && first < 0; i++)
+                if (x[i] != ref[i])
+                    first = i;
+            bad += !check_true(first < 0, "%.0f Hz block %ld differs from block 256 at sample %ld",
+                               rate, blocks[b], first);
+        }
+        anc_engine_free(e);
+    }
+    printf("%s blocks 1..8192 with MIDI events at odd offsets render the samples of block 256 "
+           "(48 and 44.1 kHz)\n",
+           bad ? "FAIL" : "ok");
+    free(ref);
+    free(x);
+}
+
+/* ---- 7. drone -------------------------------------------------------------- */
+
+static double rms(const float *x, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)x[i] * x[i];
+    return sqrt(s / (double)(n ? n : 1));
+}
+
+static void test_drone(const anc_model *m)
+{
+    const size_t n = RATE / 2;
+    float *x = xcalloc(n, sizeof *x);
+    anc_engine *e = engine(m, RATE, ANC_DRONE_AUTO, 8);
+    anc_engine_process(e, x, (uint32_t)n);
+    const double before = rms(x + n / 2, n / 2);
+    midi3(e, 0x90, 72, 100);
+    anc_engine_process(e, x, (uint32_t)n);
+    const double note = rms(x + n / 2, n / 2);
+    midi3(e, 0x80, 72, 0);
+    anc_engine_process(e, x, (uint32_t)n); /* release 0.3 s */
+    anc_engine_process(e, x, (uint32_t)n);
+    const double after = rms(x, n);
+    anc_engine_reset(e);
+    anc_engine_process(e, x, (uint32_t)n);
+    const double rearmed = rms(x + n / 2, n / 2);
+    anc_engine_free(e);
+    e = engine(m, RATE, ANC_DRONE_OFF, 8);
+    anc_engine_process(e, x, (uint32_t)n);
+    const double off = rms(x, n);
+    anc_engine_free(e);
+    const int ok = before > 1e-3 && note > 1e-3 && after == 0.0 && rearmed > 1e-3 && off == 0.0;
+    check_true(ok, "drone: auto %.3g, with a note %.3g, after its release %.3g (want 0), after "
+               "reset %.3g, off %.3g (want 0)", before, note, after, rearmed, off);
+    printf("%s drone: auto sounds without MIDI (rms %.3g), a note takes over (%.3g), silence "
+           "after its release (%.3g), back after reset (%.3g); off is silent (%.3g)\n",
+           ok ? "ok" : "FAIL", before, note, after, rearmed, off);
+    free(x);
+}
+
+/* ---- 8. absolute model ----------------------------------------------------- */
+
+static void test_absolute(void)
+{
+    static const int hidden[] = {16};
+    anc_error err;
+    anc_model *m = synth_model(RATE, 1024, 4, hidden, 1, ANC_ACT_SILU, &err);
+    if (!check_true(m != NULL, "model: %s", err.message))
+        return;
+    float *mean = anc_model_feature_mean(m);
+    for (int k = 0; k < 513; k++)
+        mean[k] = -40.0f;
+    const size_t n = RATE / 2;
+    float *x = xcalloc(n, sizeof *x);
+    anc_engine *e = engine(m, RATE, ANC_DRONE_OFF, 8);
+    anc_engine_process(e, x, (uint32_t)n);
+    const double silent = rms(x, n);
+    int nb = 0;
+    midi3(e, 0x90, 40, 127);
+    anc_engine_process(e, x, (uint32_t)n);
+    const float *mag = anc_engine_last_magnitudes(e, &nb);
+    float *low = xcalloc((size_t)nb, sizeof *low);
+    memcpy(low, mag, sizeof(float) * (size_t)nb);
+    const double held = rms(x + n / 2, n / 2);
+    midi3(e, 0x80, 40, 0);
+    midi3(e, 0x90, 90, 127);
+    anc_engine_process(e, x, (uint32_t)n);
+    mag = anc_engine_last_magnitudes(e, &nb);
+    int same = 1;
+    for (int k = 0; k < nb; k++)
+        same &= fabsf(mag[k] - low[k]) <= 1e-6f * fmaxf(1.0f, low[k]);
+    midi3(e, 0x80, 90, 0);
+    anc_engine_process(e, x, (uint32_t)n);
+    anc_engine_process(e, x, (uint32_t)n);
+    const double released = rms(x, n);
+    const int ok = silent == 0.0 && held > 1e-4 && released == 0.0 && same;
+    check_true(ok, "absolute model: %.3g before a note, %.3g held, %.3g after release, "
+               "spectrum %s across notes", silent, held, released, same ? "same" : "changes");
+    printf("%s absolute model: silent without notes and drone, rms %.3g while a note is held, "
+           "silent after release; its spectrum is the same for notes 40 and 90\n",
+           ok ? "ok" : "FAIL", held);
+    free(low);
+    free(x);
+    anc_engine_free(e);
+    anc_model_free(m);
+}
+
+int main(void)
+{
+    const char *how = "";
+    if (!check_true(anc_alloc_counting(&how), "the heap-call counter is not active here"))
+        return check_exit();
+    const char *tmp = getenv("TMPDIR");
+    char dirbuf[1024];
+    snprintf(dirbuf, sizeof dirbuf, "%s/anc-synth-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    char *d = mkdtemp(dirbuf);
+    if (!check_true(d != NULL, "cannot make a temporary folder"))
+        return check_exit();
+    anc_model *m = make_relative_model();
+    test_pitch(m, d);
+    test_chord(m);
+    test_onsets(m, 48000);
+    test_onsets(m, 44100);
+    test_allocation_and_garbage(m);
+    test_blocks(m);
+    test_drone(m);
+    test_absolute();
+    anc_model_free(m);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
+    if (system(cmd) != 0)
+        printf("notice: could not remove %s\n", d);
+    return check_exit();
+}
