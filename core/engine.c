@@ -616,7 +616,7 @@ static void next_frame(anc_engine *e)
         return;
 
     /* f(z) of every playing voice at once: one pass over the weights. */
-    anc_mlp_forward(&e->dec, anc_dense_kernel_vec, e->zb, B, NULL, e->post);
+    anc_mlp_forward(&e->dec, anc_dense_kernel_rows, e->zb, B, NULL, e->post);
 
     for (int r = 0; r < B; r++) {
         const int i = e->rows[r];

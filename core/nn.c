@@ -259,6 +259,28 @@ void anc_dense_kernel_vec(float *y, float *pre, const float *x, const anc_dense_
     }
 }
 
+void anc_dense_kernel_rows(float *y, float *pre, const float *x, const anc_dense_layer *l, int B)
+{
+    const int IN = l->in, OUT = l->out;
+    float *dst = pre ? pre : y; /* pre-activation first, activation after */
+    int o = 0;
+    /* Four weight rows stay in L1 while every input row passes them. */
+    for (; o + 4 <= OUT; o += 4) {
+        const float *w = l->W + (size_t)o * IN;
+        for (int n = 0; n < B; n++) {
+            float *yn = dst + (size_t)n * OUT + o;
+            dot4(w, x + (size_t)n * IN, IN, yn);
+            for (int k = 0; k < 4; k++)
+                yn[k] += l->b[o + k];
+        }
+    }
+    for (; o < OUT; o++)
+        for (int n = 0; n < B; n++)
+            dst[(size_t)n * OUT + o] = l->b[o] + dot(l->W + (size_t)o * IN, x + (size_t)n * IN, IN);
+    for (int n = 0; n < B; n++)
+        anc_act_forward(l->act, y + (size_t)n * OUT, dst + (size_t)n * OUT, (size_t)OUT);
+}
+
 const float *anc_mlp_forward(const anc_mlp *m, anc_dense_kernel k, const float *x, int B,
                              float *const *pre, float *const *post)
 {

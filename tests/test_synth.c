@@ -21,7 +21,10 @@
  *  7. drone auto sounds without MIDI, gives way to the first note (silence once
  *     the note is released), and comes back after reset; drone off is silent;
  *  8. an absolute model is gated by notes (sound while held, silence after the
- *     release) but keeps its own spectrum whatever the note.
+ *     release) but keeps its own spectrum whatever the note;
+ *  9. the multi-row kernel the engine decodes its voices with
+ *     (anc_dense_kernel_rows) equals the one-row kernel exactly and the plain
+ *     reference within 1e-5 + 1e-4 relative, for 1 .. 9 rows and odd widths.
  * Heap calls are counted by alloc_count.c, linked into this executable. */
 #include <math.h>
 #include <stdio.h>
@@ -34,6 +37,7 @@
 #include "engine.h"
 #include "feature.h"
 #include "model.h"
+#include "nn.h"
 #include "relfreq.h"
 #include "stft.h"
 #include "synth_model.h"
@@ -535,6 +539,46 @@ static void test_absolute(void)
     anc_model_free(m);
 }
 
+/* ---- 9. kernel ------------------------------------------------------------ */
+
+static void test_kernel(void)
+{
+    static const int shapes[][2] = {{8, 256}, {256, 513}, {37, 11}, {3, 1}};
+    double worst = 0.0;
+    int bad = 0;
+    for (size_t si = 0; si < sizeof shapes / sizeof *shapes; si++) {
+        const int IN = shapes[si][0], OUT = shapes[si][1], BMAX = 9;
+        float *W = xcalloc((size_t)IN * OUT, sizeof *W), *b = xcalloc((size_t)OUT, sizeof *b);
+        float *x = xcalloc((size_t)BMAX * IN, sizeof *x), *y1 = xcalloc((size_t)BMAX * OUT, 4),
+              *y2 = xcalloc((size_t)BMAX * OUT, 4), *yr = xcalloc((size_t)OUT, 4);
+        for (int i = 0; i < IN * OUT; i++)
+            W[i] = 0.1f * (float)((i * 7919) % 23 - 11);
+        for (int o = 0; o < OUT; o++)
+            b[o] = 0.01f * (float)(o % 13 - 6);
+        for (int i = 0; i < BMAX * IN; i++)
+            x[i] = 0.05f * (float)((i * 104729) % 31 - 15);
+        const anc_dense_layer l = {IN, OUT, ANC_ACT_SILU, W, b};
+        for (int B = 1; B <= BMAX; B++) {
+            anc_dense_kernel_vec(y1, NULL, x, &l, B);
+            anc_dense_kernel_rows(y2, NULL, x, &l, B);
+            bad += memcmp(y1, y2, sizeof(float) * (size_t)B * OUT) != 0;
+            for (int n = 0; n < B; n++) {
+                anc_dense_act_vec_ref(yr, x + (size_t)n * IN, W, b, IN, OUT, ANC_ACT_SILU);
+                for (int o = 0; o < OUT; o++) {
+                    const double d = fabs((double)y2[(size_t)n * OUT + o] - yr[o]);
+                    worst = fmax(worst, d);
+                    bad += d > 1e-5 + 1e-4 * fabs((double)yr[o]);
+                }
+            }
+        }
+        free(W), free(b), free(x), free(y1), free(y2), free(yr);
+    }
+    check_true(bad == 0, "anc_dense_kernel_rows: %d mismatches (worst %.3g against the reference)",
+               bad, worst);
+    printf("%s kernel: rows == vec bit for bit for 1..9 rows, worst %.3g from the reference\n",
+           bad ? "FAIL" : "ok", worst);
+}
+
 int main(void)
 {
     const char *how = "";
@@ -555,6 +599,7 @@ int main(void)
     test_blocks(m);
     test_drone(m);
     test_absolute();
+    test_kernel();
     anc_model_free(m);
     char cmd[1200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);

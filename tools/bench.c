@@ -12,8 +12,11 @@
  * lilv_instance_run() (CLOCK_THREAD_CPUTIME_ID around each call), after a
  * warm-up; the run is timed in five equal parts and the headline is the median
  * part (range and overall figure printed too). Without --block it measures
- * blocks of 256 (the headline figure) and also 64 and 1024. The plugin is found
- * through LV2_PATH.
+ * blocks of 256 (the headline figure) and also 64 and 1024. A second case holds
+ * eight MIDI notes at once (eight voices, each decoding, sampling and
+ * resynthesising every hop; the decoder runs once per hop for all of them) and
+ * prints its real-time factor at the first block length (target: 25). The
+ * plugin is found through LV2_PATH.
  *
  * Training: anc_vae_loss_batch() + gradient clipping + Adam on synthetic frames,
  * the trainer's default architecture (513 bins, hidden 512,256, 8 latents,
@@ -51,6 +54,8 @@ static const anc_host_alloc_counter alloc_counter = {anc_alloc_watch, anc_alloc_
 #endif
 
 #define TARGET_REALTIME_FACTOR 100
+#define TARGET_VOICES_FACTOR 25 /* eight voices held at 48 kHz, one core */
+#define HELD_VOICES 8
 #define WARMUP_SECONDS 0.5
 #define TRAIN_BATCH 256
 #define TRAIN_FRAMES 4096 /* distinct synthetic frames cycled through */
@@ -125,7 +130,8 @@ static int cmp_double(const void *a, const void *b)
  * render o->seconds of audio in ROUNDS equal parts and time run() in each. The
  * headline factor is the median part's: on a shared machine a part now and
  * then runs slow for reasons outside the plugin, and the median ignores it. */
-static void bench_plugin(anc_host_world *w, const options *o, uint32_t block, plugin_result *r)
+static void bench_plugin(anc_host_world *w, const options *o, uint32_t block, int voices,
+                         plugin_result *r)
 {
     anc_host_config c;
     anc_host_config_default(&c);
@@ -146,6 +152,11 @@ static void bench_plugin(anc_host_world *w, const options *o, uint32_t block, pl
     if (o->model && strcmp(anc_host_model_echo(h), o->model))
         anc_cli_die(ANC_EXIT_FAILURE, "%s: the plugin did not load it (log: %s)", o->model,
                     anc_host_log(h)[0] ? anc_host_log(h) : "empty");
+    for (int v = 0; v < voices; v++) { /* held to the end: C3 E3 G#3 .. a major-third stack */
+        const uint8_t on[3] = {0x90, (uint8_t)(48 + 4 * v), 100};
+        if (anc_host_send_midi(h, 0, on, sizeof on))
+            anc_cli_die(ANC_EXIT_FAILURE, "the control buffer cannot take %d notes", voices);
+    }
     size_t warm = (size_t)(WARMUP_SECONDS * o->rate);
     anc_host_render(h, NULL, warm, block);
     size_t part = (size_t)(o->seconds * o->rate / ROUNDS);
@@ -266,11 +277,16 @@ int main(int argc, char **argv)
     plugin_result r[3];
     unsigned long allocs = 0, allocs_resp = 0, logs = 0;
     for (int i = 0; i < n_blocks; i++) {
-        bench_plugin(w, &o, blocks[i], &r[i]);
+        bench_plugin(w, &o, blocks[i], 0, &r[i]);
         allocs += r[i].allocs_run;
         allocs_resp += r[i].allocs_resp;
         logs += r[i].logs_run;
     }
+    plugin_result held;
+    bench_plugin(w, &o, blocks[0], HELD_VOICES, &held);
+    allocs += held.allocs_run;
+    allocs_resp += held.allocs_resp;
+    logs += held.logs_run;
     printf("plugin_uri: %s\n", ANC_PLUGIN_URI);
     /* Also keeps libfftw3f loaded in this process, as in hosts that use FFTW:
      * otherwise the plugin's dlclose would unload it and LeakSanitizer would
@@ -290,6 +306,10 @@ int main(int argc, char **argv)
     for (int i = 1; i < n_blocks; i++)
         printf("plugin_realtime_factor_block_%u: %.1f\n", blocks[i], r[i].factor);
     printf("target_realtime_factor: %d\n", TARGET_REALTIME_FACTOR);
+    printf("plugin_realtime_factor_%d_voices: %.1f\n", HELD_VOICES, held.factor);
+    printf("plugin_realtime_factor_%d_voices_range: %.1f %.1f\n", HELD_VOICES, held.factor_min,
+           held.factor_max);
+    printf("target_realtime_factor_%d_voices: %d\n", HELD_VOICES, TARGET_VOICES_FACTOR);
 #ifdef ANC_BENCH_COUNT_ALLOCS
     const char *how = NULL;
     const int counting = anc_alloc_counting(&how);
