@@ -33,9 +33,9 @@
 #include <unistd.h>
 
 #include "alloc_count.h"
+#include "audio_measure.h"
 #include "check.h"
 #include "engine.h"
-#include "feature.h"
 #include "model.h"
 #include "nn.h"
 #include "relfreq.h"
@@ -44,79 +44,6 @@
 
 #define RATE 48000
 #define NFFT 2048
-#define BUILD_F0 261.6256f /* C4: the tone whose relative frame the model decodes */
-
-static float note_hz(int n) { return 440.0f * exp2f((float)(n - 69) / 12.0f); }
-
-static void *xcalloc(size_t n, size_t s)
-{
-    void *p = calloc(n ? n : 1, s);
-    if (!p) {
-        printf("FAIL: out of memory\n");
-        exit(1);
-    }
-    return p;
-}
-
-/* A relative model at RATE whose decoder outputs the relative frame (dB) of a
- * harmonic tone at BUILD_F0, partials 1/h, whatever z. */
-static anc_model *make_relative_model(void)
-{
-    anc_model_header h;
-    memset(&h, 0, sizeof h);
-    h.sample_rate = RATE;
-    h.n_fft = NFFT;
-    h.hop = NFFT / 4;
-    h.window = ANC_WINDOW_HANN;
-    h.floor_db = ANC_FEATURE_FLOOR_DB;
-    h.pitch_mode = ANC_PITCH_RELATIVE;
-    anc_relfreq_config rc;
-    anc_relfreq_config_default(&rc, RATE, NFFT);
-    h.rel_points_per_octave = (uint32_t)rc.points_per_octave;
-    h.rel_octaves_below = (float)rc.octaves_below;
-    h.rel_f0_min = (float)rc.f0_min;
-    h.rel_f0_ref = (float)rc.f0_ref;
-    const int K = anc_relfreq_size(&rc);
-    h.arch.n_input = K;
-    h.arch.n_latent = 4;
-    h.arch.n_hidden = 1;
-    h.arch.hidden[0] = 8;
-    h.arch.act = ANC_ACT_SILU;
-    anc_model *m = NULL;
-    anc_error err;
-    anc_relfreq *rel = NULL;
-    if (anc_model_create(&m, &h, &err) != ANC_OK || anc_relfreq_create(&rel, &rc, &err) != ANC_OK) {
-        printf("FAIL: relative model: %s\n", err.message);
-        exit(1);
-    }
-    /* The tone, its STFT magnitudes in the middle, in dB, then relative. */
-    const size_t n = RATE / 2;
-    float *x = xcalloc(n, sizeof *x);
-    for (size_t i = 0; i < n; i++)
-        for (int k = 1; k * BUILD_F0 < 0.45f * RATE; k++)
-            x[i] += 0.2f / (float)k * sinf(2.0f * (float)M_PI * k * BUILD_F0 * (float)i / RATE);
-    anc_stft *st = NULL;
-    if (anc_stft_create(&st, NFFT, NFFT / 4, &err) != ANC_OK) {
-        printf("FAIL: stft: %s\n", err.message);
-        exit(1);
-    }
-    const size_t nf = anc_stft_num_frames(st, n);
-    const int bins = NFFT / 2 + 1;
-    float *mag = xcalloc(nf * (size_t)bins, sizeof *mag), *db = xcalloc((size_t)bins, sizeof *db);
-    anc_stft_analyze_magnitude(st, x, n, mag);
-    anc_mag_to_db(mag + (nf / 2) * (size_t)bins, db, bins);
-    float *params = anc_model_params(m);
-    memset(params, 0, sizeof(float) * anc_model_num_params(m));
-    anc_mlp dec;
-    anc_model_decoder(m, &dec);
-    anc_relfreq_from_linear(rel, db, BUILD_F0, ANC_FEATURE_FLOOR_DB, dec.layer[dec.n_layers - 1].b);
-    free(x);
-    free(mag);
-    free(db);
-    anc_stft_free(st);
-    anc_relfreq_free(rel);
-    return m; /* feature mean 0, std 1: the bias is the level in dB */
-}
 
 static anc_engine *engine(const anc_model *m, double rate, int drone, float voices)
 {
@@ -143,63 +70,9 @@ static void midi3(anc_engine *e, int a, int b, int c)
 
 /* ---- 1. pitch by aubiopitch ------------------------------------------------ */
 
-static void write_wav(const char *path, const float *x, size_t n, int rate)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        printf("FAIL: cannot write %s\n", path);
-        exit(1);
-    }
-    uint32_t data = (uint32_t)(n * 4), riff = 36 + data, fmt = 16, r = (uint32_t)rate,
-             bps = r * 4;
-    uint16_t tag = 3, ch = 1, align = 4, bits = 32;
-    fwrite("RIFF", 1, 4, f);
-    fwrite(&riff, 4, 1, f);
-    fwrite("WAVEfmt ", 1, 8, f);
-    fwrite(&fmt, 4, 1, f);
-    fwrite(&tag, 2, 1, f);
-    fwrite(&ch, 2, 1, f);
-    fwrite(&r, 4, 1, f);
-    fwrite(&bps, 4, 1, f);
-    fwrite(&align, 2, 1, f);
-    fwrite(&bits, 2, 1, f);
-    fwrite("data", 1, 4, f);
-    fwrite(&data, 4, 1, f);
-    fwrite(x, 4, n, f);
-    fclose(f);
-}
-
-static int cmp_float(const void *a, const void *b)
-{
-    const float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median f0 (Hz) aubiopitch finds between t0 and t1 seconds; 0 if none. */
-static float aubio_median(const char *wav, double t0, double t1)
-{
-    char cmd[1400];
-    snprintf(cmd, sizeof cmd, "aubiopitch -i '%s' -p yinfft -r %d -B 4096 -H 256 2>/dev/null",
-             wav, RATE);
-    FILE *p = popen(cmd, "r");
-    if (!p)
-        return 0.0f;
-    static float f[4096];
-    int n = 0;
-    double t, hz;
-    while (n < 4096 && fscanf(p, "%lf %lf", &t, &hz) == 2)
-        if (t >= t0 && t <= t1 && hz > 0.0)
-            f[n++] = (float)hz;
-    pclose(p);
-    if (!n)
-        return 0.0f;
-    qsort(f, (size_t)n, sizeof *f, cmp_float);
-    return f[n / 2];
-}
-
 static void test_pitch(const anc_model *m, const char *dir)
 {
-    if (system("command -v aubiopitch >/dev/null 2>&1") != 0) {
+    if (!have_aubiopitch()) {
         printf("SKIP pitch: aubiopitch is not installed (Debian aubio-tools)\n");
         return;
     }
@@ -213,7 +86,7 @@ static void test_pitch(const anc_model *m, const char *dir)
         char wav[1200];
         snprintf(wav, sizeof wav, "%s/note%d.wav", dir, note);
         write_wav(wav, x, n, RATE);
-        const float got = aubio_median(wav, 0.2, 0.95), want = note_hz(note);
+        const float got = aubio_median(wav, RATE, 0.2, 0.95), want = note_hz(note);
         const double cents = got > 0 ? 1200.0 * log2((double)got / want) : INFINITY;
         printf("  note %d: %.2f Hz, aubiopitch median %.2f Hz, %+.2f cents\n", note,
                (double)want, (double)got, cents);
@@ -229,20 +102,6 @@ static void test_pitch(const anc_model *m, const char *dir)
 
 /* ---- 2. chord -------------------------------------------------------------- */
 
-/* Level (dB) of x[n] at hz: Hann-windowed single-bin DFT. */
-static double level_at(const float *x, size_t n, double hz)
-{
-    double re = 0.0, im = 0.0, wsum = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        const double w = 0.5 - 0.5 * cos(2.0 * M_PI * (double)i / (double)n);
-        const double ph = 2.0 * M_PI * hz * (double)i / RATE;
-        re += w * x[i] * cos(ph);
-        im -= w * x[i] * sin(ph);
-        wsum += w;
-    }
-    return 20.0 * log10(fmax(2.0 * sqrt(re * re + im * im) / wsum, 1e-12));
-}
-
 static void test_chord(const anc_model *m)
 {
     static const int chord[] = {48, 52, 55, 60};
@@ -255,8 +114,8 @@ static void test_chord(const anc_model *m)
     double worst = INFINITY;
     for (int i = 0; i < 4; i++) {
         const double f = note_hz(chord[i]), q = exp2(0.5 / 12.0);
-        const double at = level_at(x + skip, n, f), lo = level_at(x + skip, n, f / q),
-                     hi = level_at(x + skip, n, f * q);
+        const double at = level_at(x + skip, n, RATE, f), lo = level_at(x + skip, n, RATE, f / q),
+                     hi = level_at(x + skip, n, RATE, f * q);
         const double margin = at - fmax(lo, hi);
         printf("  chord note %d (%.1f Hz): %.1f dB, quarter tone below %.1f, above %.1f\n",
                chord[i], f, at, lo, hi);
@@ -395,12 +254,8 @@ static void test_allocation_and_garbage(const anc_model *m)
 
 /* ---- 6. block lengths ------------------------------------------------------ */
 
-typedef struct event {
-    long at;
-    uint8_t msg[3];
-} event;
-
-static void render_events(anc_engine *e, float *x, long n, const event *ev, int n_ev, long block)
+static void render_events(anc_engine *e, float *x, long n, const midi_event *ev, int n_ev,
+                          long block)
 {
     anc_engine_reset(e);
     int k = 0;
@@ -419,14 +274,10 @@ static void render_events(anc_engine *e, float *x, long n, const event *ev, int 
 
 static void test_blocks(const anc_model *m)
 {
-    static const event ev[] = {{1, {0x90, 60, 100}},    {777, {0x90, 64, 90}},
-                               {4099, {0xE0, 0, 80}},   {6001, {0x80, 60, 0}},
-                               {9333, {0x90, 67, 50}},  {12345, {0xB0, 64, 100}},
-                               {13001, {0x80, 64, 0}},  {17777, {0xB0, 64, 0}},
-                               {20001, {0x80, 67, 0}}};
-    const int n_ev = sizeof ev / sizeof *ev;
+    const midi_event *ev = midi_test_events;
+    const int n_ev = MIDI_TEST_EVENTS;
     static const long blocks[] = {1, 7, 63, 64, 1000, 4096, 8192};
-    const long n = 30000;
+    const long n = MIDI_TEST_FRAMES;
     float *ref = xcalloc((size_t)n, sizeof *ref), *x = xcalloc((size_t)n, sizeof *x);
     int bad = 0;
     for (int r = 0; r < 2; r++) {
@@ -590,7 +441,11 @@ int main(void)
     char *d = mkdtemp(dirbuf);
     if (!check_true(d != NULL, "cannot make a temporary folder"))
         return check_exit();
-    anc_model *m = make_relative_model();
+    anc_model *m = synth_relative_model(RATE, NFFT);
+    if (!m) {
+        printf("FAIL: relative model\n");
+        return 1;
+    }
     test_pitch(m, d);
     test_chord(m);
     test_onsets(m, 48000);
