@@ -24,7 +24,12 @@
  *     release) but keeps its own spectrum whatever the note;
  *  9. the multi-row kernel the engine decodes its voices with
  *     (anc_dense_kernel_rows) equals the one-row kernel exactly and the plain
- *     reference within 1e-5 + 1e-4 relative, for 1 .. 9 rows and odd widths.
+ *     reference within 1e-5 + 1e-4 relative, for 1 .. 9 rows and odd widths;
+ * 10. ancestral-render --input (argv[1]) with the relative model keeps the
+ *     input's pitch: tones at 110, 220 and 440 Hz come out with the same median
+ *     f0 by aubiopitch, within 5 cents.
+ *
+ *   test_synth [ANCESTRAL_RENDER]
  * Heap calls are counted by alloc_count.c, linked into this executable. */
 #include <math.h>
 #include <stdio.h>
@@ -430,7 +435,51 @@ static void test_kernel(void)
            bad ? "FAIL" : "ok", worst);
 }
 
-int main(void)
+/* ---- 10. render --input ---------------------------------------------------- */
+
+static void test_render_input(const anc_model *m, const char *render, const char *dir)
+{
+    if (!have_aubiopitch()) {
+        printf("SKIP render --input: aubiopitch is not installed (Debian aubio-tools)\n");
+        return;
+    }
+    char model[1200], in[1200], out[1200], cmd[4000];
+    snprintf(model, sizeof model, "%s/relative.vae", dir);
+    anc_error err;
+    if (!check_true(anc_model_save(m, model, &err) == ANC_OK, "save: %s", err.message))
+        return;
+    static const float tones[] = {110.0f, 220.0f, 440.0f};
+    const size_t n = RATE;
+    float *x = xcalloc(n, sizeof *x);
+    double worst = 0.0;
+    for (int i = 0; i < 3; i++) {
+        /* a sawtooth-like tone: partials 1/h up to 10 kHz */
+        for (size_t j = 0; j < n; j++) {
+            x[j] = 0.0f;
+            for (int k = 1; k * tones[i] < 10000.0f; k++)
+                x[j] += 0.15f / (float)k * sinf(2.0f * (float)M_PI * k * tones[i] * (float)j / RATE);
+        }
+        snprintf(in, sizeof in, "%s/in%d.wav", dir, i);
+        snprintf(out, sizeof out, "%s/out%d.wav", dir, i);
+        write_wav(in, x, n, RATE);
+        snprintf(cmd, sizeof cmd, "'%s' --model '%s' --input '%s' -o '%s' >/dev/null", render,
+                 model, in, out);
+        if (!check_true(system(cmd) == 0, "%s failed", cmd))
+            continue;
+        const float got = aubio_median(out, RATE, 0.2, 0.9);
+        const double cents = got > 0 ? 1200.0 * log2((double)got / tones[i]) : INFINITY;
+        printf("  render --input %.0f Hz tone: aubiopitch %.2f Hz, %+.2f cents\n",
+               (double)tones[i], (double)got, cents);
+        check_true(fabs(cents) <= 5.0, "render --input: %.0f Hz came out at %.2f Hz",
+                   (double)tones[i], (double)got);
+        worst = fmax(worst, fabs(cents));
+    }
+    printf("%s render --input on a relative model keeps the input's pitch within %.2f cents\n",
+           worst <= 5.0 ? "ok" : "FAIL", worst);
+    free(x);
+}
+
+int main(int argc, char **argv)
 {
     const char *how = "";
     if (!check_true(anc_alloc_counting(&how), "the heap-call counter is not active here"))
@@ -455,6 +504,10 @@ int main(void)
     test_drone(m);
     test_absolute();
     test_kernel();
+    if (argc > 1)
+        test_render_input(m, argv[1], d);
+    else
+        printf("SKIP render --input: no ancestral-render given\n");
     anc_model_free(m);
     char cmd[1200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
