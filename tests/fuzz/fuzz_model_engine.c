@@ -11,7 +11,10 @@
  * Input: a 16-byte prefix of engine settings, then the bytes of a model file:
  *   [0] host rate (index into host_rates), [1] mode (bits 0-1), phase method
  *   (bit 2), enabled (bit 3), [2] temperature, [3] rate, [4] glide, [5] noise,
- *   [6] gain, [7..14] knobs z1..z8 (see control()), [15] block lengths. */
+ *   [6] gain, [7..14] knobs z1..z8 (see control()), [15] block lengths; the
+ *   knob bytes also give the voices, attack, release and bend range, and the
+ *   notes, velocities and bend sent as MIDI after the first block, so every
+ *   input also plays notes (on a relative model: at their pitch). */
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -64,6 +67,12 @@ static void set_params(anc_engine *e, const uint8_t *p)
     q.gain_db = control(p[6], -60.0f, 12.0f);
     for (int k = 0; k < 8; k++)
         q.knobs[k] = control(p[7 + k], -4.0f, 4.0f);
+    q.voices = control(p[8], 1.0f, 8.0f);
+    q.attack = control(p[9], 0.0f, 10.0f);
+    q.release = control(p[10], 0.0f, 10.0f);
+    q.bend_range = control(p[11], 0.0f, 48.0f);
+    q.drone = p[12] % 4; /* 3: out of range */
+    q.note = control(p[13], 0.0f, 127.0f);
     anc_engine_set_params(e, &q);
 }
 
@@ -123,6 +132,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         anc_engine_process(e, out, n);
         check_output(out, n, done);
         done += n;
+        if (round == 0) { /* three notes, a bend, then the third note off */
+            for (int k = 0; k < 3; k++) {
+                const uint8_t on[3] = {0x90, (uint8_t)(p[7 + k] & 127), (uint8_t)(p[2 + k] & 127)};
+                anc_engine_midi(e, on, 3);
+            }
+            const uint8_t bend[3] = {0xE0, (uint8_t)(p[5] & 127), (uint8_t)(p[6] & 127)};
+            const uint8_t off[3] = {0x80, (uint8_t)(p[9] & 127), 0};
+            anc_engine_midi(e, bend, 3);
+            anc_engine_midi(e, off, 3);
+        }
         if (++round == 3) {
             uint8_t q[PREFIX];
             for (int i = 0; i < PREFIX; i++)

@@ -1,6 +1,6 @@
 /* fuzz_plugin_atoms.c — libFuzzer target for the LV2 plugin's host-facing input:
- * the atom messages on its control port (patch:Set / patch:Get / time:Position
- * with arbitrary bodies), the worker messages they turn into, and the model
+ * the atom messages on its control port (patch:Set / patch:Get / time:Position /
+ * midi:MidiEvent with arbitrary bodies), the worker messages they turn into, and the model
  * path in state (restore() and save(), with and without state:mapPath).
  *
  * plugin/ancestral.c is compiled into this program and driven through its
@@ -53,6 +53,7 @@
 #include <lv2/buf-size/buf-size.h>
 #include <lv2/core/lv2.h>
 #include <lv2/log/log.h>
+#include <lv2/midi/midi.h>
 #include <lv2/options/options.h>
 #include <lv2/patch/patch.h>
 #include <lv2/state/state.h>
@@ -103,12 +104,13 @@ static const char *const premapped[] = {
     LV2_TIME__speed,          /* 27 */
     LV2_TIME__frame,          /* 28 */
     LV2_ATOM__Double,         /* 29 */
+    LV2_MIDI__MidiEvent,      /* 30 */
 };
 enum {
     U_PATH = 1, U_URID, U_INT, U_GET, U_SET, U_PROPERTY, U_VALUE, U_SUBJECT, U_PLUGIN, U_MODEL,
     U_INSTALL, U_FREE, U_OBJECT, U_BLANK, U_RESOURCE, U_SEQUENCE, U_STRING, U_FLOAT, U_CHUNK,
     U_TUPLE, U_LONG, U_MAXBLOCK, U_NOMBLOCK, U_PUT, U_BODY, U_POSITION, U_SPEED, U_FRAME,
-    U_DOUBLE
+    U_DOUBLE, U_MIDI
 };
 
 #define MAP_MAX 256
@@ -764,7 +766,7 @@ enum {
                     * (see add_object), event type (Object, Blank, Resource) */
     OP_SET_MODEL,  /* see add_set_model */
     OP_GET,        /* property byte: patch:Get, with or without a property */
-    OP_CONTROL,    /* port, value (u32 bit pattern): a control port value */
+    OP_CONTROL,    /* control id, value (u32 bit pattern): a control port value */
     OP_STATE,      /* flags: save() or restore() */
     OP_CONNECT,    /* flags: ports on or off, notify room, queue full, (de)activate */
     OP_COUNT
@@ -835,8 +837,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     H.notify_cap = 4096;
     for (int id = 0; id < ANC_CONTROL_COUNT; id++)
         H.controls[id] = anc_controls[id].def;
-    for (uint32_t i = 0; i <= ANC_PORT_ENABLED; i++)
-        H.d->connect_port(H.h, i, &H.controls[i]);
+    for (int id = 0; id < ANC_CONTROL_COUNT; id++)
+        H.d->connect_port(H.h, (uint32_t)anc_control_port(id), &H.controls[id]);
     H.d->connect_port(H.h, ANC_PORT_COUNT, &H.latency); /* unknown port: ignored */
     H.d->activate(H.h);
     bool active = true;
@@ -889,9 +891,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         case OP_CONTROL: {
-            const uint32_t port = get8(&in) % (ANC_PORT_ENABLED + 1);
+            const uint32_t id = get8(&in) % ANC_CONTROL_COUNT;
             const uint32_t bits = get32(&in);
-            memcpy(&H.controls[port], &bits, 4);
+            memcpy(&H.controls[id], &bits, 4);
             break;
         }
         case OP_STATE: {
