@@ -34,7 +34,7 @@ const anc_control anc_controls[ANC_CONTROL_COUNT] = {
                           "new draws per second in the drawing modes", ANC_CONTROL_REAL, 0.01f,
                           50.0f, 2.0f, NULL, offsetof(anc_engine_params, rate)},
     [ANC_CONTROL_GLIDE] = {"glide", "Glide", UNITS "s", "glide",
-                           "seconds of smoothing between targets", ANC_CONTROL_REAL, 0.0f, 10.0f,
+                           "seconds of smoothing between latent targets; portamento with voices 1", ANC_CONTROL_REAL, 0.0f, 10.0f,
                            0.05f, NULL, offsetof(anc_engine_params, glide)},
     [ANC_CONTROL_NOISE] = {"noise", "Noise", UNITS "coef", "noise",
                            "observation noise scale, times sigma", ANC_CONTROL_REAL, 0.0f, 2.0f,

@@ -3,7 +3,7 @@
  * URI and its number of latent knobs, defined here once.
  *
  * Everything that knows a control reads it here: the LV2 plugin maps its control
- * input ports (port index = control id) and converts their values with
+ * input ports (plugin/ports.h maps control ids to port indices) and converts their values with
  * anc_control_store(), anc_engine_set_params() clamps with anc_controls_clamp(),
  * ancestral-render derives its control flags from it, the preset writer its
  * symbols and ranges, and tests/test_ttl.c checks ttl/ancestral.ttl against it.

@@ -1,11 +1,16 @@
 /* engine.c — the real-time synthesis engine (see engine.h for the contract).
  *
- * One frame per hop: latent target -> glide -> decoder mean f(z) -> feature
- * noise (ancestral sampling of x) -> dB -> magnitudes on the model's bins, which
- * are the synthesis bins -> phase (RTPGHI or random) -> inverse FFT ->
- * overlap-add. The newest frame completes the next hop of output, which is
- * played from a FIFO; a new frame is made whenever the FIFO runs dry, so any
- * block length works, including blocks that do not divide the hop.
+ * One frame per hop, for every sounding voice: latent target -> glide ->
+ * decoder mean f(z) (all voices in one pass over the weights) -> feature noise
+ * (ancestral sampling of x) -> dB -> (relative models: mapped to linear bins at
+ * the voice's f0) -> magnitudes on the model's bins, which are the synthesis
+ * bins -> phase (harmonic phase for voiced frames of relative models, else
+ * RTPGHI or random) -> inverse FFT -> the voice's overlap-add -> its ADSR
+ * envelope and velocity -> the mix. The newest frame completes the next hop of
+ * output, which is played from a FIFO; a new frame is made whenever the FIFO
+ * runs dry, so any block length works, including blocks that do not divide the
+ * hop. MIDI and controls change the voices between frames only, so what a
+ * block renders does not depend on how the host cuts its blocks.
  *
  * Rates: the synthesis runs at a rate whose FFT size is 7-smooth and whose bins
  * fall exactly on the model's (n_fft * model_rate / model_n_fft); when that is
