@@ -456,13 +456,11 @@ void anc_engine_set_pitch(anc_engine *e, float f0_hz, int voiced)
 
 void anc_engine_midi(anc_engine *e, const uint8_t *msg, uint32_t size)
 {
-    if (!msg || size < 3 || (msg[0] & 0xF0) != 0x90 || (msg[1] & 0x80) || (msg[2] & 0x80) ||
-        msg[2] == 0) {
-        anc_voices_midi(&e->notes, msg, size); /* it ignores what is malformed */
-        return;
-    }
-    e->drone_armed = 0; /* a real note-on: the auto drone gives way */
-    anc_voices_midi(&e->notes, msg, size);
+    const int note_on = msg && size >= 3 && (msg[0] & 0xF0) == 0x90 && !(msg[1] & 0x80) &&
+                        !(msg[2] & 0x80) && msg[2] > 0;
+    if (note_on)
+        e->drone_armed = 0; /* the auto drone gives way to the first note */
+    anc_voices_midi(&e->notes, msg, size); /* it ignores what is malformed */
 }
 
 /* Next latent target of sampler v from the mode; draws from the prior at the

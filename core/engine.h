@@ -5,8 +5,9 @@
  * latent vector z towards its target (the knobs, or its own draws from the
  * prior in the drawing modes) with glide, decodes the mean spectrum f(z), draws
  * x ~ N(f(z), (noise * sigma)^2 I) in feature space (ancestral sampling), turns
- * features back into magnitudes, rebuilds phase (RTPGHI by default), and
- * overlap-adds the inverse FFT; the samplers share the decoder's weights and
+ * features back into magnitudes, rebuilds phase (RTPGHI by default; harmonic
+ * phase from the voice's f0 for voiced frames of a pitch-relative model, see
+ * engine.c), and overlap-adds the inverse FFT; the samplers share the decoder's weights and
  * the FFT plan, and the decoder runs once per hop for all of them together.
  *
  * Voices: MIDI (anc_engine_midi) plays up to 8 notes through core/voices.h
@@ -14,7 +15,9 @@
  * sampler of its own; a ninth sampler is the drone, the sound played without
  * MIDI at the `note` control (drone off: never; on: always; auto: until the
  * first note-on, and again after every reset). The latent knobs set the timbre
- * of every voice.
+ * of every voice. Voices add up, each scaled by its envelope and its velocity
+ * (note-on velocity / 127, linear); the drone plays at velocity 1 with the
+ * attack and release but no decay.
  *
  * Pitch: a pitch-relative model's decoded frame (dB on the log-frequency axis
  * of relfreq.h) is mapped to the model's linear bins at the voice's f0 (note,
