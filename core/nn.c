@@ -207,6 +207,56 @@ static void dot4(const float *restrict w, const float *restrict x, int n, float 
     out[3] = s3;
 }
 
+/* dot4 for two input rows at once (x and x2): each weight vector loaded serves
+ * two products, eight independent accumulators. The compiler may fuse the
+ * multiply-adds of the tail differently from dot4's, so results agree with it
+ * to float rounding, not bit for bit. */
+ANC_MULTIVERSION
+static void dot4x2(const float *restrict w, const float *restrict x, const float *restrict x2,
+                   int n, float *restrict out, float *restrict out2)
+{
+    v8sf a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, b0 = {0}, b1 = {0}, b2 = {0}, b3 = {0};
+    v8sf xv, yv, v0, v1, v2, v3;
+    const float *w1 = w + n, *w2 = w + 2 * (size_t)n, *w3 = w + 3 * (size_t)n;
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        memcpy(&xv, x + i, sizeof xv);
+        memcpy(&yv, x2 + i, sizeof yv);
+        memcpy(&v0, w + i, sizeof v0);
+        memcpy(&v1, w1 + i, sizeof v1);
+        memcpy(&v2, w2 + i, sizeof v2);
+        memcpy(&v3, w3 + i, sizeof v3);
+        a0 += v0 * xv;
+        a1 += v1 * xv;
+        a2 += v2 * xv;
+        a3 += v3 * xv;
+        b0 += v0 * yv;
+        b1 += v1 * yv;
+        b2 += v2 * yv;
+        b3 += v3 * yv;
+    }
+    float s0 = HSUM8(a0), s1 = HSUM8(a1), s2 = HSUM8(a2), s3 = HSUM8(a3);
+    float t0 = HSUM8(b0), t1 = HSUM8(b1), t2 = HSUM8(b2), t3 = HSUM8(b3);
+    for (; i < n; i++) {
+        s0 += w[i] * x[i];
+        s1 += w1[i] * x[i];
+        s2 += w2[i] * x[i];
+        s3 += w3[i] * x[i];
+        t0 += w[i] * x2[i];
+        t1 += w1[i] * x2[i];
+        t2 += w2[i] * x2[i];
+        t3 += w3[i] * x2[i];
+    }
+    out[0] = s0;
+    out[1] = s1;
+    out[2] = s2;
+    out[3] = s3;
+    out2[0] = t0;
+    out2[1] = t1;
+    out2[2] = t2;
+    out2[3] = t3;
+}
+
 static inline float act1(anc_activation a, float v)
 {
     switch (a) {
@@ -264,15 +314,19 @@ void anc_dense_kernel_rows(float *y, float *pre, const float *x, const anc_dense
     const int IN = l->in, OUT = l->out;
     float *dst = pre ? pre : y; /* pre-activation first, activation after */
     int o = 0;
-    /* Four weight rows stay in L1 while every input row passes them. */
+    /* Four weight rows stay in L1 while every input row passes them, two input
+     * rows at a time. */
     for (; o + 4 <= OUT; o += 4) {
         const float *w = l->W + (size_t)o * IN;
-        for (int n = 0; n < B; n++) {
-            float *yn = dst + (size_t)n * OUT + o;
-            dot4(w, x + (size_t)n * IN, IN, yn);
+        int n = 0;
+        for (; n + 2 <= B; n += 2)
+            dot4x2(w, x + (size_t)n * IN, x + (size_t)(n + 1) * IN, IN, dst + (size_t)n * OUT + o,
+                   dst + (size_t)(n + 1) * OUT + o);
+        for (; n < B; n++)
+            dot4(w, x + (size_t)n * IN, IN, dst + (size_t)n * OUT + o);
+        for (n = 0; n < B; n++)
             for (int k = 0; k < 4; k++)
-                yn[k] += l->b[o + k];
-        }
+                dst[(size_t)n * OUT + o + k] += l->b[o + k];
     }
     for (; o < OUT; o++)
         for (int n = 0; n < B; n++)

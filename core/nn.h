@@ -79,10 +79,11 @@ typedef void (*anc_dense_kernel)(float *y, float *pre, const float *x, const anc
 /* Rows one at a time through anc_dense_act_vec(): no BLAS, no allocation, real-time
  * safe. */
 void anc_dense_kernel_vec(float *y, float *pre, const float *x, const anc_dense_layer *l, int B);
-/* All B rows against each group of four weight rows in turn, so the weights are
- * read from memory once per call, not once per row: the engine decodes its
- * voices with it. Same arithmetic per row as anc_dense_kernel_vec (equal
- * results); real-time safe. */
+/* All B rows against each group of four weight rows in turn, two rows at a
+ * time, so the weights are read from memory once per call, not once per row:
+ * the engine decodes its voices with it. Agrees with anc_dense_kernel_vec to
+ * float rounding (tests/test_synth.c holds both to the reference); real-time
+ * safe. */
 void anc_dense_kernel_rows(float *y, float *pre, const float *x, const anc_dense_layer *l, int B);
 /* CBLAS sgemm (anc_dense_forward() then anc_act_forward()); training library only. */
 void anc_dense_kernel_batch(float *y, float *pre, const float *x, const anc_dense_layer *l,

@@ -23,7 +23,7 @@
  *  8. an absolute model is gated by notes (sound while held, silence after the
  *     release) but keeps its own spectrum whatever the note;
  *  9. the multi-row kernel the engine decodes its voices with
- *     (anc_dense_kernel_rows) equals the one-row kernel exactly and the plain
+ *     (anc_dense_kernel_rows) and the one-row kernel both equal the plain
  *     reference within 1e-5 + 1e-4 relative, for 1 .. 9 rows and odd widths;
  * 10. ancestral-render --input (argv[1]) with the relative model keeps the
  *     input's pitch: tones at 110, 220 and 440 Hz come out with the same median
@@ -417,13 +417,14 @@ static void test_kernel(void)
         for (int B = 1; B <= BMAX; B++) {
             anc_dense_kernel_vec(y1, NULL, x, &l, B);
             anc_dense_kernel_rows(y2, NULL, x, &l, B);
-            bad += memcmp(y1, y2, sizeof(float) * (size_t)B * OUT) != 0;
             for (int n = 0; n < B; n++) {
                 anc_dense_act_vec_ref(yr, x + (size_t)n * IN, W, b, IN, OUT, ANC_ACT_SILU);
                 for (int o = 0; o < OUT; o++) {
-                    const double d = fabs((double)y2[(size_t)n * OUT + o] - yr[o]);
-                    worst = fmax(worst, d);
-                    bad += d > 1e-5 + 1e-4 * fabs((double)yr[o]);
+                    const double tol = 1e-5 + 1e-4 * fabs((double)yr[o]);
+                    const double d1 = fabs((double)y1[(size_t)n * OUT + o] - yr[o]),
+                                 d2 = fabs((double)y2[(size_t)n * OUT + o] - yr[o]);
+                    worst = fmax(worst, fmax(d1, d2));
+                    bad += d1 > tol || d2 > tol;
                 }
             }
         }
@@ -431,7 +432,8 @@ static void test_kernel(void)
     }
     check_true(bad == 0, "anc_dense_kernel_rows: %d mismatches (worst %.3g against the reference)",
                bad, worst);
-    printf("%s kernel: rows == vec bit for bit for 1..9 rows, worst %.3g from the reference\n",
+    printf("%s kernel: rows and vec kernels for 1..9 rows within 1e-5 + 1e-4 rel of the "
+           "reference, worst %.3g\n",
            bad ? "FAIL" : "ok", worst);
 }
 
