@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Equal temperament, A4 = 440 Hz. */
 static inline float note_hz(int n) { return 440.0f * exp2f((float)(n - 69) / 12.0f); }
@@ -36,6 +37,36 @@ static const midi_event midi_test_events[] = {
     {24999, {0x90, 48, 70}}};
 #define MIDI_TEST_EVENTS ((int)(sizeof midi_test_events / sizeof *midi_test_events))
 #define MIDI_TEST_FRAMES 30000L
+
+/* The first sample louder than 1e-6 (-120 dBFS), -1 if none: a note's onset
+ * in a render that is exactly silent before it. */
+static inline long first_sound(const float *x, long n)
+{
+    for (long i = 0; i < n; i++)
+        if (fabsf(x[i]) > 1e-6f)
+            return i;
+    return -1;
+}
+
+/* Onset delays, collected for printing: range, mean and the list. */
+typedef struct onset_tally {
+    double sum;
+    long lo, hi;
+    int n;
+    char list[512];
+} onset_tally;
+
+static inline void onset_add(onset_tally *t, long d)
+{
+    if (t->n == 0 || d < t->lo)
+        t->lo = d;
+    if (t->n == 0 || d > t->hi)
+        t->hi = d;
+    t->sum += (double)d;
+    size_t len = strlen(t->list);
+    snprintf(t->list + len, sizeof t->list - len, "%s%ld", t->n ? " " : "", d);
+    t->n++;
+}
 
 /* Whether aubiopitch can be run. */
 static inline int have_aubiopitch(void)

@@ -181,9 +181,8 @@ static void test_onsets(void)
     enum { BLOCK = 256 };
     const long n = RATE / 2;
     float *x = xcalloc((size_t)n, sizeof *x);
-    double sum = 0.0;
-    long lo = n, hi = -1, latency = 0, hop = 512; /* the model's hop at its own rate */
-    char list[512] = "";
+    onset_tally ot = {0};
+    long latency = 0, hop = 512; /* the model's hop at its own rate */
     const int trials = 12;
     for (int t = 0; t < trials; t++) {
         anc_host *h = make(BLOCK, 0);
@@ -194,24 +193,17 @@ static void test_onsets(void)
         send3(h, (uint32_t)(at % BLOCK), 0x90, 60, 127);
         anc_host_render(h, x + at / BLOCK * BLOCK, (size_t)(n - at / BLOCK * BLOCK), BLOCK);
         latency = lrintf(anc_host_latency(h));
-        long onset = -1;
-        for (long i = 0; i < n && onset < 0; i++)
-            if (fabsf(x[i]) > 1e-6f)
-                onset = i;
-        const long d = onset - at;
+        const long onset = first_sound(x, n), d = onset - at;
         check_true(onset >= 0 && d >= 0 && d <= hop + latency,
                    "note at %ld starts at %ld (delay %ld, want 0..%ld)", at, onset, d,
                    hop + latency);
-        sum += (double)d;
-        lo = d < lo ? d : lo;
-        hi = d > hi ? d : hi;
-        size_t len = strlen(list);
-        snprintf(list + len, sizeof list - len, "%s%ld", t ? " " : "", d);
+        onset_add(&ot, d);
         anc_host_free(h);
     }
-    printf("  onset delays (frames): %s\n", list);
+    printf("  onset delays (frames): %s\n", ot.list);
+    const int ok = ot.n == trials && ot.lo >= 0 && ot.hi <= hop + latency;
     printf("%s onsets through lilv: delay %ld..%ld frames (mean %.1f), hop %ld, latency port %ld\n",
-           lo >= 0 && hi <= hop + latency ? "ok" : "FAIL", lo, hi, sum / trials, hop, latency);
+           ok ? "ok" : "FAIL", ot.lo, ot.hi, ot.sum / trials, hop, latency);
     free(x);
 }
 

@@ -146,36 +146,26 @@ static void test_onsets(const anc_model *m, double rate)
     anc_engine_free(probe);
     const long n = (long)(0.5 * rate);
     float *x = xcalloc((size_t)n, sizeof *x);
-    double sum = 0.0;
-    long lo = n, hi = -1;
+    onset_tally ot = {0};
     const int trials = 12;
-    char list[512] = "";
     for (int t = 0; t < trials; t++) {
         const long at = 3001 + t * (hop * 13 / 10) / trials * 1 + t * 37; /* over > 1 hop */
         anc_engine *e = engine(m, rate, ANC_DRONE_OFF, 8);
         anc_engine_process(e, x, (uint32_t)at);
         midi3(e, 0x90, 60, 127);
         anc_engine_process(e, x + at, (uint32_t)(n - at));
-        long onset = -1;
-        for (long i = 0; i < n && onset < 0; i++)
-            if (fabsf(x[i]) > 1e-6f)
-                onset = i;
-        const long d = onset - at;
+        const long onset = first_sound(x, n), d = onset - at;
         check_true(onset >= 0 && d >= 0 && d <= hop + latency,
                    "%.0f Hz: note at %ld starts at %ld (delay %ld, want 0..%ld)", rate, at, onset,
                    d, hop + latency);
-        sum += (double)d;
-        lo = d < lo ? d : lo;
-        hi = d > hi ? d : hi;
-        size_t len = strlen(list);
-        snprintf(list + len, sizeof list - len, "%s%ld", t ? " " : "", d);
+        onset_add(&ot, d);
         anc_engine_free(e);
     }
-    printf("  %.0f Hz onset delays (host samples): %s\n", rate, list);
+    printf("  %.0f Hz onset delays (host samples): %s\n", rate, ot.list);
+    const int ok = ot.n == trials && ot.lo >= 0 && ot.hi <= hop + latency;
     printf("%s onsets at %.0f Hz: delay %ld..%ld samples (mean %.1f), hop %ld, reported latency "
            "%ld\n",
-           lo >= 0 && hi <= hop + latency ? "ok" : "FAIL", rate, lo, hi, sum / trials, hop,
-           latency);
+           ok ? "ok" : "FAIL", rate, ot.lo, ot.hi, ot.sum / trials, hop, latency);
     free(x);
 }
 
