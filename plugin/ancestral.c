@@ -515,7 +515,10 @@ static double atom_number(const anc_uris *u, const LV2_Atom *a, double fallback)
 /* Audio thread. The transport starting, or jumping while it rolls, resets the
  * engine, so what plays from a timeline position depends only on the session
  * (an export, a second export, a reopened session's export: the same samples),
- * not on how long the plugin had been running before. */
+ * not on how long the plugin had been running before. Ardour 7.3 writes
+ * time:Position only into an atom input it feeds: since the control port takes
+ * MIDI, that is on a MIDI track (on an audio track the MIDI input is unmapped
+ * and neither MIDI nor time:Position arrives; seen with its bounces). */
 static void handle_position(Ancestral *self, const LV2_Atom_Object *obj)
 {
     const LV2_Atom *speed = NULL, *frame = NULL;
