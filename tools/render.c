@@ -29,8 +29,6 @@
 #include "feature.h"
 #include "model.h"
 #include "model_vae.h"
-#include "pitch.h"
-#include "relfreq.h"
 #include "stft.h"
 
 /* A choice's name on the command line: its label without spaces
@@ -251,58 +249,40 @@ int main(int argc, char **argv)
             anc_cli_die(ANC_EXIT_USAGE, "%s", err.message);
         anc_stft *st;
         anc_vae *vae;
+        anc_frame_space fs;
         if (anc_stft_create(&st, (int)h->n_fft, (int)h->hop, &err) != ANC_OK ||
-            anc_vae_from_model(m, 1, &vae, &err) != ANC_OK)
+            anc_vae_from_model(m, 1, &vae, &err) != ANC_OK ||
+            anc_frame_space_from_model(&fs, m, &err) != ANC_OK)
             anc_cli_die(ANC_EXIT_FAILURE, "%s", err.message);
-        const int D = h->arch.n_input, L = h->arch.n_latent, bins = (int)h->n_fft / 2 + 1;
+        const int L = h->arch.n_latent, bins = (int)h->n_fft / 2 + 1;
         size_t nf = anc_stft_num_frames(st, clip.n);
         float *mag = malloc(sizeof(float) * nf * bins), *mu = malloc(sizeof(float) * L);
-        float *x = malloc(sizeof(float) * D), *db = malloc(sizeof(float) * bins);
+        float *x = malloc(sizeof(float) * fs.n_input), *db = malloc(sizeof(float) * bins);
+        float *anchor = malloc(sizeof(float) * (nf ? nf : 1));
+        unsigned char *voiced = malloc(nf ? nf : 1);
         n = (size_t)llround((double)clip.n * rate / h->sample_rate);
         y = calloc(nf * (size_t)hop + (size_t)hop + n, sizeof *y);
-        if (!mag || !mu || !x || !db || !y)
+        if (!mag || !mu || !x || !db || !anchor || !voiced || !y)
             anc_cli_die(ANC_EXIT_FAILURE, "out of memory for %s", input);
         anc_stft_analyze_magnitude(st, clip.samples, clip.n, mag);
-        /* A relative model: each frame's f0, for the window centred where the
-         * analysis frame is (frame t covers samples up to (t + 1) hop - 1). */
-        anc_relfreq *rel = NULL;
-        anc_pitch_frame *f0 = NULL;
-        if (h->pitch_mode == ANC_PITCH_RELATIVE) {
-            anc_relfreq_config rc;
-            anc_model_relfreq_config(h, &rc);
-            anc_pitch_config pc;
-            anc_pitch_config_default(&pc, h->sample_rate);
-            anc_pitch *pt = NULL;
-            f0 = malloc(sizeof *f0 * (nf ? nf : 1));
-            if (!f0)
-                anc_cli_die(ANC_EXIT_FAILURE, "out of memory for %s", input);
-            if (anc_relfreq_create(&rel, &rc, &err) != ANC_OK ||
-                anc_pitch_create(&pt, &pc, &err) != ANC_OK ||
-                anc_pitch_track(pt, clip.samples, clip.n, (long)h->hop - (long)h->n_fft / 2,
-                                (int)h->hop, f0, nf, &err) != ANC_OK)
-                anc_cli_die(ANC_EXIT_FAILURE, "%s: %s", input, err.message);
-            anc_pitch_free(pt);
-        }
+        /* A relative model: each frame on the axis at its own f0 (the trainer's
+         * frames), played back at that f0: the input's pitch, the model's timbre. */
+        if (fs.rel && anc_frame_space_anchors(&fs, clip.samples, clip.n, nf, anchor, voiced,
+                                              &err) != ANC_OK)
+            anc_cli_die(ANC_EXIT_FAILURE, "%s: %s", input, err.message);
         /* Analysis frame t covers input samples up to (t + 1) * hop - 1, so its
          * output hop is the t-th; the engine's hop spacing matches the model's. */
         for (size_t t = 0; t < nf; t++) {
-            if (rel) {
-                const float a = anc_relfreq_anchor(rel, f0[t].f0, f0[t].voiced);
-                anc_mag_to_db(mag + t * bins, db, bins);
-                anc_relfreq_from_linear(rel, db, a, h->floor_db, x);
-                anc_features_normalize(anc_model_feature_mean_const(m),
-                                       anc_model_feature_std_const(m), x, x, D);
-                anc_engine_set_pitch(e, f0[t].f0, f0[t].voiced);
-            } else {
-                anc_features_from_mag(anc_model_feature_mean_const(m),
-                                      anc_model_feature_std_const(m), mag + t * D, x, D);
-            }
+            anc_mag_to_db(mag + t * bins, db, bins);
+            anc_frame_space_encode(&fs, db, fs.rel ? anchor[t] : 0.0f, x);
+            if (fs.rel)
+                anc_engine_set_pitch(e, anchor[t], voiced[t]);
             anc_vae_encode(vae, x, 1, mu, NULL);
             anc_engine_set_latent(e, mu, L);
             anc_engine_process(e, y + t * (size_t)hop, (uint32_t)hop);
         }
-        free(mag); free(mu); free(x); free(db); free(f0);
-        anc_relfreq_free(rel);
+        free(mag); free(mu); free(x); free(db); free(anchor); free(voiced);
+        anc_frame_space_clear(&fs);
         anc_vae_free(vae);
         anc_stft_free(st);
         anc_audio_clip_clear(&clip);
