@@ -3,7 +3,12 @@
  * so what it writes is what Ardour or Carla would play.
  *
  *   ancestral-plugin-render -o OUT.wav [--model FILE] [--set SYMBOL=VALUE]...
- *                           [--seconds S] [--rate HZ] [--block N] [--lv2-path PATH]
+ *                           [--midi SONG.mid] [--seconds S] [--rate HZ] [--block N]
+ *                           [--lv2-path PATH]
+ *
+ * --midi sends the song's notes as midi:MidiEvent atoms at their frames, as a
+ * host's MIDI track does (the drone is set off unless --set drone=... says
+ * otherwise, and the length is the song's plus its last release).
  *
  * Without --lv2-path the plugin is looked up in LV2_PATH (or lilv's default
  * folders, ~/.lv2 among them). Exit status: 0 ok, 1 runtime failure, 2 bad usage. */
@@ -17,7 +22,9 @@
 #include <lv2/presets/presets.h>
 
 #include "cli.h"
+#include "controls.h"
 #include "lv2_host.h"
+#include "midi_file.h"
 
 #define MAX_SETS 64
 
@@ -70,15 +77,16 @@ static int apply_preset(anc_host_world *w, anc_host *h, const char *label)
 int main(int argc, char **argv)
 {
     anc_cli_set_program("ancestral-plugin-render");
-    enum { O_MODEL = 256, O_SET, O_SECONDS, O_RATE, O_BLOCK, O_PATH, O_PRESET, O_HELP };
+    enum { O_MODEL = 256, O_SET, O_SECONDS, O_RATE, O_BLOCK, O_PATH, O_PRESET, O_MIDI, O_HELP };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'}, {"model", required_argument, 0, O_MODEL},
         {"set", required_argument, 0, O_SET}, {"seconds", required_argument, 0, O_SECONDS},
         {"rate", required_argument, 0, O_RATE}, {"block", required_argument, 0, O_BLOCK},
         {"lv2-path", required_argument, 0, O_PATH}, {"preset", required_argument, 0, O_PRESET},
-        {"help", no_argument, 0, O_HELP},
+        {"midi", required_argument, 0, O_MIDI}, {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0}};
-    const char *out = NULL, *model = NULL, *lv2_path = NULL, *preset = NULL;
+    const char *out = NULL, *model = NULL, *lv2_path = NULL, *preset = NULL, *midi = NULL;
+    int seconds_given = 0;
     const char *sets[MAX_SETS];
     int n_sets = 0, block = 512;
     double seconds = 4.0, rate = 48000.0;
@@ -93,7 +101,11 @@ int main(int argc, char **argv)
                 anc_cli_die(ANC_EXIT_USAGE, "at most %d --set options", MAX_SETS);
             sets[n_sets++] = optarg;
             break;
-        case O_SECONDS: seconds = anc_cli_double("--seconds", optarg, 0.01, 3600); break;
+        case O_SECONDS:
+            seconds = anc_cli_double("--seconds", optarg, 0.01, 3600);
+            seconds_given = 1;
+            break;
+        case O_MIDI: midi = optarg; break;
         case O_RATE: rate = anc_cli_double("--rate", optarg, 8000, 384000); break;
         case O_BLOCK: block = (int)anc_cli_int("--block", optarg, 1, 8192); break;
         case O_PATH: lv2_path = optarg; break;
@@ -101,8 +113,10 @@ int main(int argc, char **argv)
         case 'h':
         case O_HELP:
             puts("usage: ancestral-plugin-render -o OUT.wav [--model FILE] [--preset LABEL] "
-                 "[--set z1=1.5]... [--seconds S] [--rate HZ] [--block N] [--lv2-path PATH]\n"
-                 "A preset sets its port values; --set options apply after it.");
+                 "[--set z1=1.5]... [--midi SONG.mid] [--seconds S] [--rate HZ] [--block N] "
+                 "[--lv2-path PATH]\n"
+                 "A preset sets its port values; --set options apply after it. --midi plays a\n"
+                 "Standard MIDI File's notes through the plugin's MIDI input.");
             return 0;
         default:
             anc_cli_die(ANC_EXIT_USAGE, "unknown or incomplete option '%s' (see --help)",
@@ -111,6 +125,13 @@ int main(int argc, char **argv)
     }
     if (!out)
         anc_cli_die(ANC_EXIT_USAGE, "no output given (-o OUT.wav; see --help)");
+    anc_midi_song song = {0};
+    if (midi) {
+        anc_error merr;
+        if (anc_midi_file_read(midi, &song, &merr) != ANC_OK)
+            anc_cli_die(merr.status == ANC_E_NOMEM ? ANC_EXIT_FAILURE : ANC_EXIT_USAGE, "%s",
+                        merr.message);
+    }
 
     char err[512];
     anc_host_world *w = anc_host_world_new(lv2_path, NULL, err, sizeof err);
@@ -125,6 +146,9 @@ int main(int argc, char **argv)
         anc_cli_die(ANC_EXIT_FAILURE, "%s", err);
     if (preset && apply_preset(w, h, preset) != 0)
         anc_cli_die(ANC_EXIT_USAGE, "the plugin has no preset labelled '%s'", preset);
+    /* A song is silent before its first note: no drone unless asked for. */
+    if (midi)
+        anc_host_set_control_sym(h, anc_controls[ANC_CONTROL_DRONE].symbol, 0.0f);
     for (int i = 0; i < n_sets; i++) {
         const char *eq = strchr(sets[i], '=');
         char sym[64];
@@ -150,11 +174,33 @@ int main(int argc, char **argv)
         anc_cli_die(ANC_EXIT_USAGE, "the plugin did not load %s%s%s", model, *log ? ": " : "",
                     log);
     }
+    if (midi && !seconds_given) {
+        int r = anc_host_port_index(h, anc_controls[ANC_CONTROL_RELEASE].symbol);
+        seconds = song.seconds + (r >= 0 ? anc_host_get_control(h, (uint32_t)r) : 1.0) + 0.5;
+    }
     size_t n = (size_t)llround(seconds * rate);
     float *y = malloc(n * sizeof *y);
     if (!y)
         anc_cli_die(ANC_EXIT_FAILURE, "out of memory for %zu samples", n);
-    anc_host_render(h, y, n, (uint32_t)block);
+    if (midi) {
+        /* Each cycle carries the events that fall inside it, at their frames. */
+        size_t k = 0;
+        for (size_t i = 0; i < n; i += (size_t)block) {
+            const uint32_t len = (uint32_t)(n - i < (size_t)block ? n - i : (size_t)block);
+            for (; k < song.n_events; k++) {
+                const size_t at = (size_t)llround(song.events[k].seconds * rate);
+                if (at >= i + len)
+                    break;
+                if (anc_host_send_midi(h, (uint32_t)(at > i ? at - i : 0), song.events[k].data,
+                                       song.events[k].size) != 0)
+                    anc_cli_die(ANC_EXIT_FAILURE, "%s: more events in one cycle than the "
+                                "control buffer holds (try a smaller --block)", midi);
+            }
+            anc_host_run(h, y + i, len);
+        }
+    } else {
+        anc_host_render(h, y, n, (uint32_t)block);
+    }
 
     SF_INFO info = {.samplerate = (int)lround(rate), .channels = 1,
                     .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT};
@@ -174,6 +220,9 @@ int main(int argc, char **argv)
            "peak_dbfs: %.2f\nrms_dbfs: %.2f\n",
            out, *echo ? echo : "(default)", rate, seconds, anc_host_latency(h),
            20 * log10(fmax(peak, 1e-10)), 10 * log10(fmax(sq / (double)(n ? n : 1), 1e-20)));
+    if (midi)
+        printf("midi_events: %zu\nmidi_notes: %zu\n", song.n_events, song.n_notes);
+    anc_midi_song_clear(&song);
     free(y);
     free(abs);
     anc_host_free(h);

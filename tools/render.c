@@ -5,6 +5,7 @@
  *   ancestral-render --model M.vae -o OUT.wav --random SEED          ancestral sampling
  *   ancestral-render --model M.vae -o OUT.wav --input IN.wav         encode, decode,
  *                                                                    resynthesise
+ *   ancestral-render --model M.vae -o OUT.wav --midi SONG.mid        play the notes
  * With --input and a pitch-relative model, every frame is encoded on the
  * relative axis at its own f0 (anc_pitch_track, offline) and played back at
  * that f0 (anc_engine_set_pitch): the input's pitch, the model's timbre.
@@ -27,6 +28,7 @@
 #include "controls.h"
 #include "engine.h"
 #include "feature.h"
+#include "midi_file.h"
 #include "model.h"
 #include "model_vae.h"
 #include "stft.h"
@@ -61,7 +63,9 @@ static void usage(FILE *f)
             "  --latent z1,z2,...   fixed latent point, in prior standard deviations\n"
             "  --random SEED        ancestral sampling: z drawn from the prior\n"
             "  --input IN.wav       reconstruct IN through the encoder (timbre of the model)\n"
-            "  --seconds S          length without --input (default 4)\n"
+            "  --midi FILE.mid      play a Standard MIDI File (drone off unless --drone is given)\n"
+            "  --seconds S          length without --input (default 4; with --midi the song\n"
+            "                       and its last release)\n"
             "  --rate HZ            output sample rate (default: the model's)\n");
     for (int id = 0; id < ANC_CONTROL_COUNT; id++) {
         const anc_control *c = &anc_controls[id];
@@ -152,12 +156,13 @@ int main(int argc, char **argv)
 {
     anc_cli_set_program("ancestral-render");
     /* The control flags follow the fixed options: option O_CONTROL + id. */
-    enum { O_MODEL = 256, O_LATENT, O_RANDOM, O_INPUT, O_SECONDS, O_RATE, O_PHASE, O_BLOCK,
-           O_HELP, O_CONTROL };
+    enum { O_MODEL = 256, O_LATENT, O_RANDOM, O_INPUT, O_MIDI, O_SECONDS, O_RATE, O_PHASE,
+           O_BLOCK, O_HELP, O_CONTROL };
     static const struct option fixed[] = {
         {"model", required_argument, 0, O_MODEL}, {"output", required_argument, 0, 'o'},
         {"latent", required_argument, 0, O_LATENT}, {"random", required_argument, 0, O_RANDOM},
-        {"input", required_argument, 0, O_INPUT}, {"seconds", required_argument, 0, O_SECONDS},
+        {"input", required_argument, 0, O_INPUT}, {"midi", required_argument, 0, O_MIDI},
+        {"seconds", required_argument, 0, O_SECONDS},
         {"rate", required_argument, 0, O_RATE}, {"phase", required_argument, 0, O_PHASE},
         {"block", required_argument, 0, O_BLOCK}, {"help", no_argument, 0, O_HELP}};
     enum { N_FIXED = sizeof fixed / sizeof fixed[0] };
@@ -170,9 +175,10 @@ int main(int argc, char **argv)
                                                  O_CONTROL + id};
     longopts[n_opts] = (struct option){0, 0, 0, 0};
     const anc_control *knob = &anc_controls[ANC_CONTROL_Z1];
-    const char *model_path = NULL, *out = NULL, *input = NULL;
+    const char *model_path = NULL, *out = NULL, *input = NULL, *midi = NULL;
     double latent[ANC_KNOBS] = {0}, seconds = 4.0, rate = 0.0;
-    int n_latent = 0, have_random = 0, block = 256, mode_given = 0;
+    int n_latent = 0, have_random = 0, block = 256, mode_given = 0, drone_given = 0;
+    int seconds_given = 0;
     unsigned long long seed = 1;
     anc_engine_params p;
     anc_engine_params_default(&p);
@@ -188,7 +194,11 @@ int main(int argc, char **argv)
             break;
         case O_RANDOM: seed = anc_cli_u64("--random", optarg); have_random = 1; break;
         case O_INPUT: input = optarg; break;
-        case O_SECONDS: seconds = anc_cli_double("--seconds", optarg, 0.001, 3600); break;
+        case O_MIDI: midi = optarg; break;
+        case O_SECONDS:
+            seconds = anc_cli_double("--seconds", optarg, 0.001, 3600);
+            seconds_given = 1;
+            break;
         case O_RATE: rate = anc_cli_double("--rate", optarg, 8000, 384000); break;
         case O_PHASE:
             p.phase = anc_phase_method_from_name(optarg);
@@ -201,6 +211,7 @@ int main(int argc, char **argv)
             if (c >= O_CONTROL && c < O_CONTROL + ANC_CONTROL_COUNT) {
                 parse_control(&p, c - O_CONTROL, optarg);
                 mode_given |= c == O_CONTROL + ANC_CONTROL_MODE;
+                drone_given |= c == O_CONTROL + ANC_CONTROL_DRONE;
                 break;
             }
             anc_cli_die(ANC_EXIT_USAGE, "unknown or incomplete option '%s' (see --help)",
@@ -213,6 +224,20 @@ int main(int argc, char **argv)
         anc_cli_die(ANC_EXIT_USAGE, "unexpected argument '%s' (see --help)", argv[optind]);
     if ((n_latent > 0) + have_random + (input != NULL) > 1)
         anc_cli_die(ANC_EXIT_USAGE, "choose one of --latent, --random and --input");
+    if (midi && input)
+        anc_cli_die(ANC_EXIT_USAGE, "--midi plays notes, --input re-voices a recording: not both");
+    anc_midi_song song = {0};
+    if (midi) {
+        anc_error merr;
+        if (anc_midi_file_read(midi, &song, &merr) != ANC_OK)
+            anc_cli_die(merr.status == ANC_E_NOMEM ? ANC_EXIT_FAILURE : ANC_EXIT_USAGE, "%s",
+                        merr.message);
+        /* A song is silent before its first note, and ends with its last release. */
+        if (!drone_given)
+            anc_control_store(&p, ANC_CONTROL_DRONE, ANC_DRONE_OFF);
+        if (!seconds_given)
+            seconds = song.seconds + anc_control_clamp(ANC_CONTROL_RELEASE, p.release) + 0.5;
+    }
 
     anc_model *m;
     anc_error err;
@@ -286,6 +311,26 @@ int main(int argc, char **argv)
         anc_vae_free(vae);
         anc_stft_free(st);
         anc_audio_clip_clear(&clip);
+    } else if (midi) {
+        /* Blocks end at every event's sample, as a host splits its cycles. */
+        n = (size_t)llround(seconds * rate);
+        y = malloc(n * sizeof *y);
+        if (!y)
+            anc_cli_die(ANC_EXIT_FAILURE, "out of memory for %zu samples", n);
+        size_t i = 0, k = 0;
+        while (i < n) {
+            while (k < song.n_events && (size_t)llround(song.events[k].seconds * rate) <= i) {
+                anc_engine_midi(e, song.events[k].data, song.events[k].size);
+                k++;
+            }
+            size_t end = n - i < (size_t)block ? n : i + (size_t)block;
+            if (k < song.n_events) {
+                size_t at = (size_t)llround(song.events[k].seconds * rate);
+                end = at < end ? at : end;
+            }
+            anc_engine_process(e, y + i, (uint32_t)(end - i));
+            i = end;
+        }
     } else {
         n = (size_t)llround(seconds * rate);
         y = malloc(n * sizeof *y);
@@ -305,6 +350,9 @@ int main(int argc, char **argv)
            out, rate, n / rate, anc_engine_synthesis_rate(e), hop, anc_engine_host_fft(e),
            20 * log10(fmax(peak, 1e-10)),
            10 * log10(fmax(sq / (n ? n : 1), 1e-20)), anc_engine_latency(e));
+    if (midi)
+        printf("midi_events: %zu\nmidi_notes: %zu\n", song.n_events, song.n_notes);
+    anc_midi_song_clear(&song);
     free(y);
     anc_engine_free(e);
     anc_model_free(m);
