@@ -13,13 +13,16 @@ another; render() runs fluidsynth; split_notes() cuts a rendering into one
 file per note. As a program:
 
   gm_notes.py OUT_DIR --instrument NAME:PROGRAM [...] [--notes FIRST-LAST:STEP]
-              [--soundfont FILE] [--rate HZ] [--velocity V]
+              [--soundfont FILE] [--rate HZ] [--velocity V] [--rms-db DB]
 
 writes OUT_DIR/NAME_NOTE.wav for every instrument and note (each note held
-SECONDS_ON, then SECONDS_GAP of release). Exit 0, 1 when fluidsynth fails, 2 on
+SECONDS_ON, then SECONDS_GAP of release; with --rms-db scaled to that level and
+written as float samples). Exit 0, 1 when fluidsynth fails, 2 on
 bad usage, 77 when fluidsynth or the soundfont is missing.
 """
 import argparse
+import array
+import math
 import os
 import shutil
 import struct
@@ -66,11 +69,25 @@ def render(soundfont, midi, wav, rate):
                    capture_output=True, check=True)
 
 
+def write_float_wav(path, samples, channels, rate):
+    """An IEEE-float WAV (format 3), which holds levels above full scale."""
+    body = array.array("f", samples)
+    if sys.byteorder != "little":
+        body.byteswap()
+    data = body.tobytes()
+    fmt = struct.pack("<HHIIHH", 3, channels, rate, rate * channels * 4, channels * 4, 32)
+    with open(path, "wb") as f:
+        f.write(b"RIFF" + struct.pack("<I", 4 + 8 + len(fmt) + 8 + len(data)) + b"WAVE")
+        f.write(b"fmt " + struct.pack("<I", len(fmt)) + fmt)
+        f.write(b"data" + struct.pack("<I", len(data)) + data)
+
+
 def split_notes(wav_path, name, notes, out_dir_of, seconds_on=SECONDS_ON,
-                seconds_gap=SECONDS_GAP):
+                seconds_gap=SECONDS_GAP, rms_db=None):
     """One file per note of a rendering made by write_midi + render: [onset,
     onset + seconds_on + seconds_gap), release tail included, written to
-    out_dir_of(note)/NAME_NOTE.wav. Returns the paths."""
+    out_dir_of(note)/NAME_NOTE.wav. With rms_db, each note is scaled to that RMS
+    level (dB re full scale) and written as float samples. Returns the paths."""
     with wave.open(wav_path, "rb") as w:
         ch, width, rate = w.getnchannels(), w.getsampwidth(), w.getframerate()
         data = w.readframes(w.getnframes())
@@ -78,11 +95,22 @@ def split_notes(wav_path, name, notes, out_dir_of, seconds_on=SECONDS_ON,
     paths = []
     for i, n in enumerate(notes):
         out = os.path.join(out_dir_of(n), f"{name}_{n}.wav")
-        with wave.open(out, "wb") as w:
-            w.setnchannels(ch)
-            w.setsampwidth(width)
-            w.setframerate(rate)
-            w.writeframes(data[i * step:(i + 1) * step])
+        chunk = data[i * step:(i + 1) * step]
+        if rms_db is None:
+            with wave.open(out, "wb") as w:
+                w.setnchannels(ch)
+                w.setsampwidth(width)
+                w.setframerate(rate)
+                w.writeframes(chunk)
+        else:
+            if width != 2:
+                raise ValueError(f"{wav_path}: {8 * width}-bit samples, 16 expected")
+            x = array.array("h", chunk)
+            if sys.byteorder != "little":
+                x.byteswap()
+            rms = math.sqrt(sum(v * v for v in x) / max(len(x), 1)) / 32768.0
+            g = (10.0 ** (rms_db / 20.0) / rms if rms > 0.0 else 0.0) / 32768.0
+            write_float_wav(out, [v * g for v in x], ch, rate)
         paths.append(out)
     return paths
 
@@ -124,6 +152,8 @@ def main():
     ap.add_argument("--soundfont", default=SF3)
     ap.add_argument("--rate", type=int, default=48000)
     ap.add_argument("--velocity", type=int, default=100, choices=range(1, 128), metavar="1..127")
+    ap.add_argument("--rms-db", type=float, default=None,
+                    help="scale every note to this RMS level (dB re full scale), float WAV")
     a = ap.parse_args()
     why = missing_tools([a.soundfont])
     if why:
@@ -140,7 +170,7 @@ def main():
                 print(f"gm_notes: fluidsynth failed on {name}: {e.stderr.decode(errors='replace')}",
                       file=sys.stderr)
                 return 1
-            split_notes(wav, name, a.notes, lambda n: a.out_dir)
+            split_notes(wav, name, a.notes, lambda n: a.out_dir, rms_db=a.rms_db)
     return 0
 
 
