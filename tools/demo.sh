@@ -45,6 +45,12 @@ export LV2_PATH="$lv2dir"
   -o "$out/default-sung-ah.wav"
 "$bin/ancestral-plugin-render" --seconds 6 --model "$out/demo.vae" --set mode=1 --set rate=1.5 \
   -o "$out/demo-model-ancestral.wav"
+# A melody from a MIDI file (written by tools/gm_notes.py), played by your model.
+python3 -c "import sys; sys.path.insert(0, 'tools')
+from gm_notes import write_midi
+write_midi(sys.argv[1], 0, [57, 60, 64, 69, 67, 64, 62, 60], 0.4, 0.1)" "$out/melody.mid"
+"$bin/ancestral-plugin-render" --model "$out/demo.vae" --midi "$out/melody.mid" \
+  -o "$out/demo-model-melody.wav"
 
 cat <<EOF2
 
@@ -56,11 +62,13 @@ Done.
   renders:           $out/default-bright-saw.wav (default model, preset "Bright saw")
                      $out/default-sung-ah.wav (preset "Sung ah", z2 turned to -2)
                      $out/demo-model-ancestral.wav (your model, ancestral sampling)
+                     $out/demo-model-melody.wav (your model playing $out/melody.mid)
 
-Open it in Ardour: add a MIDI or audio track, open the mixer strip's plugin box,
-choose "New Plugin" > "Plugin Selector", search for "Ancestral", insert it. It
-plays the default model at once (quietly with every knob at 0, the centre of the
-timbre space: start from a preset such as "Bright saw" or "Bell"), turn z1..z8
-(the plugin's generic controls, or automate them), or set "Model" to
-$out/demo.vae in the generic editor's file chooser.
+Open it in Ardour: add a MIDI track with "Ancestral" as its instrument. It plays
+the default model at once, as a drone at the "note" control until the first MIDI
+note arrives (quietly with every knob at 0, the centre of the timbre space: start
+from a preset such as "Bright saw" or "Bell"); play notes, turn z1..z8 (the
+plugin's generic controls, or automate them), or set "Model" to
+$out/demo.vae in the generic editor's file chooser: a pitch-relative model like
+that one plays every note at its own pitch.
 EOF2
