@@ -106,12 +106,42 @@ local function print_latency(tag, proc, route, map)
   print(string.format("%s_latency_route: %d", tag, route:signal_latency()))
 end
 
+-- Brings the plugin to a defined state before a bounce, as a host does when
+-- it deactivates and re-activates an insert: the plugin's LV2 activate()
+-- clears all its signal state, so every bounce starts from the same state,
+-- whatever ran before. Needed because Ardour 7.3 sends no time:Position to an
+-- instrument on an audio track (its MIDI-capable control input is left unfed
+-- there), so the plugin's own reset at transport start never comes, and the
+-- engine keeps running the plugin between bounces for as long as Lua takes.
+-- In Ardour 7.3 (libs/ardour/plugin_insert.cc, route.cc):
+--  1. deactivate(): the insert's next run() in the engine's process thread
+--     calls the plugin's deactivate() and from then on bypasses it;
+--  2. the route set inactive: the engine no longer processes it at all
+--     (Route::set_active also marks each insert to flush, i.e. deactivate()
+--     and activate() the plugin, at its next run() while active);
+--  3. activate(): calls the plugin's activate() here, while nothing runs it;
+--  4. the bounce runs the route's processors itself: the insert flushes the
+--     plugin (deactivate(), activate()) and runs it from there.
+-- The sleeps let cycles of the engine already under way end. The route is
+-- set active again after the bounce.
+local function reset_plugin(route, proc)
+  proc:deactivate()
+  sleep(0.2)
+  route:set_active(false, nil)
+  if route:active() then fail("could not set the route inactive for a reset") end
+  sleep(0.2)
+  proc:activate()
+  if not proc:active() then fail("could not activate the plugin insert") end
+end
+
 -- Bounces SECONDS from the session start through the track's processors up to
 -- and including the plugin (before the fader), as a float WAV in the session's
 -- audio files, and copies it to OUT_DIR/NAME.wav.
 local function render(name, route, proc)
+  reset_plugin(route, proc)
   local region = route:to_track():bounce_range(0, math.floor(seconds * RATE), ARDOUR.InterThreadInfo(),
                                                proc, true, "anc-" .. name)
+  route:set_active(true, nil)
   if region:isnil() then fail("bounce " .. name .. " failed") end
   local src = region:source(0):to_filesource()
   if src:isnil() then fail("bounce " .. name .. ": not a file") end
@@ -176,9 +206,9 @@ if mode == "create" then
   print_latency("tiny", proc, route, map)
   print_knobs("knobs_saved", proc, map, order)
   render("tiny", route, proc)
-  -- Every bounce starts the plugin's timeline at the session start, where it
-  -- restarts its sound (time:Position): this second render is what the
-  -- reopened session must give, sample for sample.
+  -- Every bounce starts at the session start from a plugin just activated
+  -- (reset_plugin): this second render is what the reopened session must
+  -- give, sample for sample.
   sleep(1.0)
   render("saved", route, proc)
 

@@ -251,16 +251,19 @@ check_latency reopened "$lat_tiny" reopen
 # Renders of one unchanged session are compared three ways:
 #  - saved.wav (rendered before saving) against reopened.wav, aligned: max
 #    |difference| <= 1e-6 at the best lag within +-3 s;
-#  - the same two at the same timeline position, sample-exact: required. The
-#    plugin restarts its sound when the transport starts (time:Position), so
-#    a render depends on the session only. ANC_HOSTS_SAMPLE_EXACT=0 reports
-#    a mismatch instead of failing.
+#  - the same two at the same timeline position, sample-exact: required.
+#    ardour_session.lua deactivates and re-activates the plugin insert before
+#    each bounce (the plugin's activate() clears its signal state; Ardour
+#    sends no time:Position to an instrument on an audio track, so the
+#    plugin's own reset at transport start does not happen there), so a
+#    render depends on the session only. ANC_HOSTS_SAMPLE_EXACT=0 reports a
+#    mismatch instead of failing.
 #  - tiny.wav (rendered right after the preset changed model and knobs while
 #    the plugin ran) against reopened.wav, by spectrum (within 1.5 dB). Not by
 #    samples: the phase reconstruction carries phase from frame to frame, so
 #    a render that does not restart the plugin after settings changed keeps
-#    phase offsets from what came before (Ardour's export did not; a bounce
-#    does, and then tiny.wav equals saved.wav).
+#    phase offsets from what came before (Ardour's export did not; the
+#    reset before each bounce does, and then tiny.wav equals saved.wav).
 strict=${ANC_HOSTS_SAMPLE_EXACT:-1}
 echo "-- saved.wav against reopened.wav, aligned:"
 "$wavcheck" aligned "$out/saved.wav" "$out/reopened.wav" --skip 0.5 --max-lag 3 --tol 1e-6 ||
