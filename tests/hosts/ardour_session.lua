@@ -11,6 +11,10 @@
 --     through the preset's state); the same settings once more. Saves the session.
 --   ardour7-lua ardour_session.lua reopen SESSION_DIR OUT_DIR SECONDS
 --     Loads the saved session and renders OUT_DIR/reopened.wav.
+--   ardour7-lua ardour_session.lua midi SESSION_DIR OUT_DIR SECONDS PRESET_LABEL
+--     New session, one MIDI track with the plugin as its instrument, preset
+--     PRESET_LABEL and the drone off; a MIDI region with three notes (printed
+--     as `midi_note: START_S LENGTH_S PITCH`). Renders OUT_DIR/midi.wav.
 --
 -- Renders are bounces of the track (Track:bounce_range), not exports: Ardour
 -- 7.3's Lua SimpleExport corrupts the heap (its ExportProfileManager, freed by
@@ -34,7 +38,7 @@ local URI = "urn:ancestral:synth"
 
 local mode, sdir, odir, seconds = arg[1], arg[2], arg[3], tonumber(arg[4] or "")
 assert(mode and sdir and odir and seconds,
-       "usage: ardour_session.lua create|reopen SESSION_DIR OUT_DIR SECONDS [TINY_PRESET_LABEL]")
+       "usage: ardour_session.lua create|reopen|midi SESSION_DIR OUT_DIR SECONDS [PRESET_LABEL]")
 
 local function fail(msg) error("FAIL: " .. msg, 0) end
 
@@ -223,6 +227,56 @@ elseif mode == "reopen" then
   print_latency("reopened", proc, route, map)
   print_knobs("knobs_reopened", proc, map, order)
   render("reopened", route, proc)
+elseif mode == "midi" then
+  -- An instrument on a MIDI track playing a MIDI region made here: Ardour
+  -- 7.3's Lua cannot import a MIDI file, so the region is a bounce of the
+  -- track's (empty) MIDI up to the instrument, put on the playlist and filled
+  -- with notes through its model. The audio is a second bounce, through the
+  -- instrument.
+  local preset_label = arg[5]
+  assert(preset_label, "midi needs PRESET_LABEL")
+  if not create_session(sdir, "ancestral-midi", RATE) then fail("create_session " .. sdir) end
+  local pi = ARDOUR.LuaAPI.new_plugin_info(URI, ARDOUR.PluginType.LV2)
+  if pi:isnil() then fail(URI .. " not found (LV2_PATH?)") end
+  local tracks = Session:new_midi_track(ARDOUR.ChanCount(ARDOUR.DataType("midi"), 1),
+                                        ARDOUR.ChanCount(ARDOUR.DataType("audio"), 1), false, pi, nil, nil, 1,
+                                        "Ancestral MIDI", ARDOUR.PresentationInfo.max_order,
+                                        ARDOUR.TrackMode.Normal, true, false)
+  if tracks:size() ~= 1 then fail("could not add a MIDI track with the instrument") end
+  local route = tracks:front()
+  local proc = route:the_instrument()
+  if proc:isnil() or proc:to_insert():plugin(0):unique_id() ~= URI then fail("the MIDI track has no " .. URI) end
+  local plug = proc:to_insert():plugin(0)
+  print("plugin: " .. plug:name() .. " " .. plug:unique_id() .. " on a MIDI track")
+  local map, order = control_map(plug)
+  -- A pitch-relative model (notes play at their pitch), and no drone: only
+  -- the notes sound.
+  load_preset(plug, preset_label)
+  set(proc, map, "Drone", 0)
+  print_latency("midi", proc, route, map)
+  print_knobs("knobs_midi", proc, map, order)
+
+  local track = route:to_track()
+  local len = math.floor(seconds * RATE)
+  local region = track:bounce_range(0, len, ARDOUR.InterThreadInfo(), proc, false, "anc-notes")
+  if region:isnil() then fail("bounce of the MIDI (the empty region) failed") end
+  local mregion = region:to_midiregion()
+  if mregion:isnil() then fail("the bounce before the instrument is not a MIDI region") end
+  track:playlist():add_region(region, Temporal.timepos_t(0), 1, false)
+  local qpm = Temporal.TempoMap.read():tempo_at(Temporal.timepos_t(0)):quarter_notes_per_minute()
+  print(string.format("midi_tempo_qpm: %.6f", qpm))
+  -- Notes: start and length in beats (quarter notes), pitch. Channel 1.
+  local notes = { { 1, 1, 57 }, { 3, 1, 69 }, { 5, 1, 64 } }
+  local model = mregion:model()
+  local cmd = model:new_note_diff_command("notes")
+  for _, n in ipairs(notes) do
+    cmd:add(ARDOUR.LuaAPI.new_noteptr(0, Temporal.Beats(n[1], 0), Temporal.Beats(n[2], 0), n[3], 100))
+    print(string.format("midi_note: %.6f %.6f %d", n[1] * 60 / qpm, n[2] * 60 / qpm, n[3]))
+  end
+  model:apply_command(Session, cmd)
+  local count = ARDOUR.LuaAPI.note_list(model):size()
+  if count ~= #notes then fail(string.format("the region holds %d notes, not %d", count, #notes)) end
+  render("midi", route, proc)
 else
   fail("unknown mode " .. mode)
 end

@@ -17,7 +17,12 @@
 #     the spectrum and the reported latency change;
 #  6. saved, reopened in a new Ardour process and rendered again: every control
 #     value, the latency, the saved model path and the render come back (max
-#     |difference| <= 1e-6 once the two renders are aligned: see "# 6." below).
+#     |difference| <= 1e-6 once the two renders are aligned: see "# 6." below);
+#  7. on a MIDI track, as its instrument, playing a MIDI region of three notes
+#     (the test preset's pitch-relative model, drone off): the render has one
+#     onset per note, each within 0..60 ms of its note (aubioonset), and
+#     sounds at each note's pitch within 0.3 semitone (aubiopitch, median
+#     over 0.1..0.4 s into the note).
 # Ardour runs with a private HOME (its config and the extra preset) in a
 # temporary folder that is removed at the end.
 # usage: test_ardour.sh LV2_DIR WAVCHECK ANCESTRAL_RENDER TEST_MODEL
@@ -133,11 +138,11 @@ run_ardour() { # LOG STEP ARGS...: one step (create or reopen), run again when A
   step=$1
   attempt=1
   while :; do
-    if [ "$step" = create ]; then
-      rm -rf "$t/session" "$out" # a crashed create may have left half a session
-    else
-      rm -f "$out/reopened.wav"
-    fi
+    case $step in # a crashed step may have left half a session
+      create) rm -rf "$t/session" "$out" ;;
+      reopen) rm -f "$out/reopened.wav" ;;
+      midi) rm -rf "$t/midi-session" "$out/midi.wav" ;;
+    esac
     mkdir -p "$out"
     start=$(date +%s)
     ardour_once "$log" "$@"
@@ -282,6 +287,37 @@ fi
 echo "-- tiny.wav (settings changed while running) against reopened.wav, spectra:"
 "$wavcheck" differ "$out/tiny.wav" "$out/reopened.wav" --skip 0.5 --max-db 1.5 ||
   fail "the reopened session does not sound like the session before saving"
+
+# 7. an instrument on a MIDI track
+echo "== MIDI track, notes from a MIDI region"
+run_ardour "$t/midi.log" midi "$t/midi-session" "$out" 4 "$tiny_label"
+check_latency midi "$lat_tiny" midi
+grep -q '^knobs_midi: .*Drone=0.000000,' "$t/midi.log" || fail "the drone is not off on the MIDI track"
+notes=$(sed -n 's/^midi_note: //p' "$t/midi.log")
+n_notes=$(echo "$notes" | grep -c .)
+if ! command -v aubioonset >/dev/null 2>&1 || ! command -v aubiopitch >/dev/null 2>&1; then
+  fail "aubioonset or aubiopitch missing (Debian package aubio-tools; tools/setup-deps.sh)"
+elif [ "$n_notes" -lt 2 ]; then
+  fail "the MIDI step printed $n_notes notes"
+else
+  "$wavcheck" sound "$out/midi.wav" || fail "the instrument on the MIDI track is silent"
+  onsets=$(aubioonset -i "$out/midi.wav" 2>/dev/null)
+  echo "onsets (s): $(echo $onsets)"
+  n_onsets=$(echo "$onsets" | grep -c .)
+  [ "$n_onsets" = "$n_notes" ] || fail "$n_onsets onsets for $n_notes notes"
+  pitches=$(aubiopitch -i "$out/midi.wav" -p yinfft -u midi 2>/dev/null)
+  echo "$notes" | while read -r start len pitch; do
+    onset=$(echo "$onsets" | awk -v s="$start" '$1 >= s - 0.001 && $1 <= s + 0.06 { print $1; exit }')
+    got=$(echo "$pitches" | awk -v s="$start" '$1 >= s + 0.1 && $1 <= s + 0.4 { print $2 }' | sort -g |
+      awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
+    echo "note $pitch at $start s: onset ${onset:-none}, pitch ${got:-none}"
+    [ -n "$onset" ] || echo "FAIL: no onset within 0..60 ms of the note at $start s"
+    awk -v a="${got:-nan}" -v b="$pitch" 'BEGIN { d = a - b; exit !(d < 0.3 && d > -0.3) }' ||
+      echo "FAIL: the note $pitch at $start s sounds at ${got:-no pitch}"
+  done >"$t/midi-notes.txt"
+  cat "$t/midi-notes.txt"
+  ! grep -q '^FAIL' "$t/midi-notes.txt" || failed=1
+fi
 
 if [ "$failed" != 0 ]; then
   echo "test_ardour: FAILED ($reruns Ardour reruns)"
