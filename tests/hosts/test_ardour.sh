@@ -132,7 +132,7 @@ ardour_once() { # LOG ARGS...: one ardour7-lua run in the background; sets rc
   ardour_pid=
 }
 
-run_ardour() { # LOG STEP ARGS...: one step (create or reopen), run again when Ardour crashes
+run_ardour() { # LOG STEP ARGS...: one step (create, reopen or midi), run again when Ardour crashes
   log=$1
   shift
   step=$1
@@ -306,7 +306,7 @@ else
   n_onsets=$(echo "$onsets" | grep -c .)
   [ "$n_onsets" = "$n_notes" ] || fail "$n_onsets onsets for $n_notes notes"
   pitches=$(aubiopitch -i "$out/midi.wav" -p yinfft -u midi 2>/dev/null)
-  echo "$notes" | while read -r start len pitch; do
+  echo "$notes" | while read -r start _length pitch; do
     onset=$(echo "$onsets" | awk -v s="$start" '$1 >= s - 0.001 && $1 <= s + 0.06 { print $1; exit }')
     got=$(echo "$pitches" | awk -v s="$start" '$1 >= s + 0.1 && $1 <= s + 0.4 { print $2 }' | sort -g |
       awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
