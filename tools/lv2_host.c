@@ -3,6 +3,7 @@
  * jalv 1.6 do, so a plugin that passes here behaves the same there. */
 #include "lv2_host.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -105,6 +106,21 @@ static const char *unmap_uri(LV2_URID_Unmap_Handle handle, LV2_URID id)
     return s;
 }
 
+/* Keeps the plugin's shared library (and what it links, FFTW) loaded for the
+ * life of the process, as Ardour and Carla do: lilv would dlclose it with the
+ * last instance. FFTW keeps its plan cache (twiddle tables) in process-global
+ * memory that only fftwf_cleanup() frees, which a plugin must never call (other
+ * plugins share FFTW); once the library is unloaded that memory is unreachable,
+ * and LeakSanitizer reports it (118440 bytes in 1353 blocks for one instance). */
+static void pin_library(const LilvPlugin *plugin)
+{
+    const LilvNode *lib = lilv_plugin_get_library_uri(plugin);
+    char *path = lib ? lilv_file_uri_parse(lilv_node_as_uri(lib), NULL) : NULL;
+    if (path)
+        dlopen(path, RTLD_NOW | RTLD_NODELETE); /* never closed: pinned by design */
+    lilv_free(path);
+}
+
 anc_host_world *anc_host_world_new(const char *lv2_path, const char *plugin_uri, char *err,
                                    size_t err_len)
 {
@@ -139,6 +155,7 @@ anc_host_world *anc_host_world_new(const char *lv2_path, const char *plugin_uri,
         anc_host_world_free(w);
         return NULL;
     }
+    pin_library(w->plugin);
     return w;
 }
 
