@@ -138,6 +138,8 @@ def wait_latency_change(before, seconds=5.0):
 info = host.get_plugin_info(PID)
 print(f"name: {info['name']}")
 print(f"is_synth: {int(bool(info['hints'] & cb.PLUGIN_IS_SYNTH))}")
+print(f"category_synth: {int(info['category'] == cb.PLUGIN_CATEGORY_SYNTH)}")
+print(f"midi_ins: {host.get_midi_port_count_info(PID)['ins']}")
 print(f"file_parameter: {int(bool(info['hints'] & cb.PLUGIN_HAS_CUSTOM_UI_USING_FILE_OPEN))}")
 print(f"parameters: {len(inputs) + len(outputs)}")
 programs = [host.get_program_name(PID, i) for i in range(host.get_program_count(PID))]

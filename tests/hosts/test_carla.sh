@@ -4,7 +4,8 @@
 # Carla's own Python binding. Checks, each printing its figures:
 #  1. inserted by URI, Carla shows every control port as a parameter (the
 #     count in ancestral.ttl), the bundle's presets as its programs, the model
-#     as a file parameter, and the plugin as a synth;
+#     as a file parameter, and the plugin as an instrument (synth category)
+#     with one MIDI input;
 #  2. the default model sounds: every output peak finite, the median block
 #     peak above -60 dBFS; the latency port reads the engine's latency at 48 kHz
 #     for the model, as ancestral-render reports it (+-1 frame);
@@ -131,6 +132,11 @@ echo "programs: Carla '$got', bundle presets '$want'"
 [ -n "$want" ] && [ "$got" = "$want" ] || fail "Carla's programs are not the bundle's presets"
 [ "$(val file_parameter "$c")" = 1 ] || fail "Carla does not offer the model as a file parameter"
 [ "$(val is_synth "$c")" = 1 ] || fail "Carla does not see a synth"
+# An instrument (lv2:InstrumentPlugin: Carla's scanner files it under synths) with
+# one MIDI input (the control port's midi:MidiEvent).
+echo "category synth: $(val category_synth "$c"), MIDI inputs: $(val midi_ins "$c")"
+[ "$(val category_synth "$c")" = 1 ] || fail "Carla does not file the plugin as an instrument"
+[ "$(val midi_ins "$c")" = 1 ] || fail "Carla sees $(val midi_ins "$c") MIDI inputs, want 1"
 
 check_level() { # TAG LOG: finite, not silent
   l=$(val "level_$1" "$2")
