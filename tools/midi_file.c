@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <glib.h>
 #include <smf.h>
@@ -260,12 +261,18 @@ anc_status anc_midi_file_read(const char *path, anc_midi_song *song, anc_error *
     FILE *f = fopen(path, "rb");
     if (!f)
         return anc_error_set(err, ANC_E_IO, "%s: cannot open: %s", path, strerror(errno));
-    unsigned char *buf = malloc(ANC_MIDI_FILE_MAX_BYTES + 1);
+    /* Room for the file as it is (one byte more shows a file that grew), or for
+     * the limit plus one when its size is unknown or too large: parsing says so. */
+    struct stat sb;
+    size_t cap = (size_t)ANC_MIDI_FILE_MAX_BYTES + 1;
+    if (fstat(fileno(f), &sb) == 0 && sb.st_size > 0 && sb.st_size <= ANC_MIDI_FILE_MAX_BYTES)
+        cap = (size_t)sb.st_size + 1;
+    unsigned char *buf = malloc(cap);
     if (!buf) {
         fclose(f);
         return anc_error_set(err, ANC_E_NOMEM, "%s: out of memory", path);
     }
-    size_t n = fread(buf, 1, ANC_MIDI_FILE_MAX_BYTES + 1, f);
+    size_t n = fread(buf, 1, cap, f);
     int bad = ferror(f);
     fclose(f);
     anc_status st = bad ? anc_error_set(err, ANC_E_IO, "%s: cannot read", path)
