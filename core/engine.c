@@ -95,8 +95,10 @@ struct anc_engine {
     int last;                /* the sampler decoded last (anc_engine_current_z) */
     /* signal state */
     float *ext;           /* [L] */
-    int have_ext, have_ext_f0, ext_voiced;
-    float ext_f0;
+    int have_ext, have_ext_f0, ext_voiced, have_ext_level;
+    float ext_f0, ext_level_db;
+    int level_norm;       /* the model's frames are level-normalised (model.h) */
+    float level_db;       /* ... and play at this level */
     float *zb, *h1, *h2, *feat; /* [SAMPLERS][L], [SAMPLERS][maxw] x2, [SAMPLERS][D] */
     float *eps;           /* [D] standard normal draws for the feature noise */
     float *lin;           /* [model_bins] levels, then magnitudes, on the model's bins */
@@ -293,6 +295,8 @@ anc_status anc_engine_create(anc_engine **out, const anc_model *m, double host_r
     e->model_rate = h->sample_rate;
     e->model_bins = (int)h->n_fft / 2 + 1;
     e->floor_db = h->floor_db;
+    e->level_norm = h->level_mode == ANC_LEVEL_NORMALIZED;
+    e->level_db = h->level_db;
     e->host_rate = host_rate;
     e->seed = seed;
 
@@ -417,6 +421,7 @@ void anc_engine_reset(anc_engine *e)
         anc_resampler_reset(e->rs);
     e->have_ext = 0;
     e->have_ext_f0 = 0;
+    e->have_ext_level = 0;
     anc_voices_reset(&e->notes);
     anc_voices_reset(&e->drone);
     e->drone_armed = 1;
@@ -452,6 +457,12 @@ void anc_engine_set_pitch(anc_engine *e, float f0_hz, int voiced)
     e->ext_f0 = anc_relfreq_anchor(e->rel, f0_hz, voiced);
     e->ext_voiced = voiced && e->ext_f0 == f0_hz;
     e->have_ext_f0 = 1;
+}
+
+void anc_engine_set_level(anc_engine *e, float level_db)
+{
+    e->ext_level_db = isfinite(level_db) ? clampf(level_db, -200.0f, 20.0f, 0.0f) : -200.0f;
+    e->have_ext_level = 1;
 }
 
 void anc_engine_midi(anc_engine *e, const uint8_t *msg, uint32_t size)
@@ -539,6 +550,23 @@ static void to_magnitudes(anc_engine *e, const float *feat, float f0)
     anc_relfreq_to_linear(e->rel, db, f0, e->floor_db, e->lin);
     for (int k = 0; k < e->model_bins; k++)
         e->lin[k] = anc_expf_fast(e->lin[k] * ln);
+}
+
+/* A level-normalised model's frame (e->lin, on the model's bins) is shaped,
+ * not scaled: it is set to exactly the level it plays at (feature.h, "Frame
+ * level"), whatever the knobs, the noise or the mapping at f0 did to its power.
+ * Velocity and envelope scale it afterwards. A frame that decodes to near
+ * silence is raised by at most 60 dB rather than turned into loud floor noise. */
+static void set_frame_level(anc_engine *e)
+{
+    const float level = e->have_ext_level ? e->ext_level_db : e->level_db;
+    double p = 0.0;
+    for (int k = 0; k < e->model_bins; k++)
+        p += (double)e->lin[k] * e->lin[k];
+    const double want = ANC_FRAME_SINE_POWER * pow(10.0, level / 10.0);
+    const float g = p > want * 1e-6 ? (float)sqrt(want / p) : p > 0.0 ? 1000.0f : 0.0f;
+    for (int k = 0; k < e->model_bins; k++)
+        e->lin[k] *= g;
 }
 
 /* Harmonic phase for a voiced frame of a pitch-relative model, whose f0 the
@@ -638,6 +666,8 @@ static void next_frame(anc_engine *e)
                 feat[d] += sd * e->eps[d];
         }
         to_magnitudes(e, feat, f0);
+        if (e->level_norm)
+            set_frame_level(e);
         memcpy(e->mag, e->lin, sizeof(float) * e->band);
         memset(e->mag + e->band, 0, sizeof(float) * (e->bins - e->band));
         const int voiced = !e->have_ext_f0 || e->ext_voiced;

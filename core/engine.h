@@ -153,11 +153,14 @@ const float *anc_engine_current_z(const anc_engine *e);
 const float *anc_engine_last_magnitudes(const anc_engine *e, int *n);
 
 /* Offline helpers for ancestral-render --input: set the latent target directly
- * (in model dimensions, bypassing the knobs and modes) for the next frame, and
- * the f0 it plays at (a relative model: f0 in Hz of a voiced frame; an unvoiced
+ * (in model dimensions, bypassing the knobs and modes) for the next frame, the
+ * f0 it plays at (a relative model: f0 in Hz of a voiced frame; an unvoiced
  * frame, voiced = 0, plays at the model's unvoiced reference; an absolute model
- * ignores it). Both apply to every voice, the drone included, until reset. */
+ * ignores it), and the level it plays at (a level-normalised model: dB re a
+ * full-scale sine, feature.h; other models ignore it). They apply to every
+ * voice, the drone included, until reset. */
 void anc_engine_set_latent(anc_engine *e, const float *z, int n);
 void anc_engine_set_pitch(anc_engine *e, float f0_hz, int voiced);
+void anc_engine_set_level(anc_engine *e, float level_db);
 
 #endif

@@ -30,6 +30,31 @@ void anc_db_to_mag(const float *db, float *mag, int n)
         mag[k] = db_mag(db[k]);
 }
 
+float anc_frame_level_mag(const float *mag, int n)
+{
+    double p = 0.0;
+    for (int k = 0; k < n; k++) {
+        const double m = fmax((double)mag[k], FLOOR_MAG); /* NaN reads as the floor */
+        p += m * m;
+    }
+    return (float)(10.0 * log10(p / ANC_FRAME_SINE_POWER));
+}
+
+float anc_frame_level_db(const float *db, int n)
+{
+    double p = 0.0;
+    for (int k = 0; k < n; k++)
+        p += exp((double)db[k] * (2.0 * DB_TO_LN));
+    p = fmax(p, (double)n * FLOOR_MAG * FLOOR_MAG); /* NaN and -inf levels read as the floor */
+    return (float)(10.0 * log10(p / ANC_FRAME_SINE_POWER));
+}
+
+void anc_frame_level_shift(float *db, int n, float shift_db, float floor_db)
+{
+    for (int k = 0; k < n; k++)
+        db[k] = fmaxf(db[k] + shift_db, floor_db);
+}
+
 void anc_features_normalize(const float *mean, const float *std, const float *db, float *z, int n)
 {
     for (int k = 0; k < n; k++)

@@ -35,6 +35,24 @@ void anc_features_to_mag(const float *mean, const float *std, const float *z, fl
 void anc_features_to_mag_fast(const float *mean, const float *std, const float *z, float *mag,
                               int n, float ceiling_db);
 
+/* Frame level (DESIGN.md, "Pitch, MIDI and timbre transfer": the knobs hold
+ * timbre, not loudness). The level of a frame is its power relative to a
+ * full-scale sine's, in dB: 10 log10(sum_k mag[k]^2 / ANC_FRAME_SINE_POWER),
+ * where ANC_FRAME_SINE_POWER is the sum of squared magnitudes a full-scale sine
+ * gives under the Hann window with stft.h's scaling (1 at its bin, 1/2 at both
+ * neighbours: the window's equivalent noise bandwidth, 1.5 bins). A sine of
+ * amplitude A reads 20 log10 A; any signal reads its RMS in dBFS + 3.01 dB. A
+ * level-normalised model (model.h, level_mode) learns frames shifted to level 0
+ * dB: their spectral shape; the player sets the level. */
+#define ANC_FRAME_SINE_POWER 1.5
+/* The level of magnitudes mag[n], dB; an all-zero frame reads the floor's level. */
+float anc_frame_level_mag(const float *mag, int n);
+/* The level of the frame whose levels are db[n] (dB per bin). */
+float anc_frame_level_db(const float *db, int n);
+/* db[k] = max(db[k] + shift_db, floor_db): the frame moved by shift_db, no bin
+ * below the floor. Normalising is a shift by -level, restoring by +level. */
+void anc_frame_level_shift(float *db, int n, float shift_db, float floor_db);
+
 /* Streaming per-bin statistics of dB frames, accumulated in double precision
  * (Welford), for fitting the normalisation on a training set. */
 typedef struct anc_featstats anc_featstats;

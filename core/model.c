@@ -1,4 +1,4 @@
-/* model.c — the trained model in memory, the .vae file format (versions 1 and 2,
+/* model.c — the trained model in memory, the .vae file format (versions 1 to 3,
  * laid out in model.h) and CRC-32.
  *
  * Every integer and float is written and read byte by byte in little-endian
@@ -66,10 +66,14 @@ enum {
     OFF_PITCH_LO = OFF_REL_F0_REF + 4,
     OFF_PITCH_HI = OFF_PITCH_LO + 4,
     OFF_VOICED = OFF_PITCH_HI + 4,
-    HEADER_SIZE_V2 = OFF_VOICED + 4
+    HEADER_SIZE_V2 = OFF_VOICED + 4,
+    OFF_LEVEL_MODE = HEADER_SIZE_V2,
+    OFF_LEVEL_DB = OFF_LEVEL_MODE + 4,
+    HEADER_SIZE_V3 = OFF_LEVEL_DB + 4
 };
 _Static_assert(HEADER_SIZE_V1 == 144, "format v1 header is 144 bytes");
 _Static_assert(HEADER_SIZE_V2 == 176, "format v2 header is 176 bytes");
+_Static_assert(HEADER_SIZE_V3 == 184, "format v3 header is 184 bytes");
 
 /* Smallest possible file: the v1 header, the record count and the CRC. */
 #define MIN_FILE_BYTES ((size_t)HEADER_SIZE_V1 + 8)
@@ -281,6 +285,7 @@ static anc_status check_header(const anc_model_header *h, anc_status bad, int in
         {"pitch_lo_hz", h->pitch_lo_hz, OFF_PITCH_LO},
         {"pitch_hi_hz", h->pitch_hi_hz, OFF_PITCH_HI},
         {"voiced_fraction", h->voiced_fraction, OFF_VOICED},
+        {"level_db", h->level_db, OFF_LEVEL_DB},
     };
     for (size_t i = 0; i < sizeof summary / sizeof summary[0]; i++)
         if (!isfinite(summary[i].v))
@@ -290,6 +295,16 @@ static anc_status check_header(const anc_model_header *h, anc_status bad, int in
         h->voiced_fraction > 1.0f)
         return fail(err, bad, AT(OFF_PITCH_LO), "pitch range %g..%g Hz or voiced fraction %g "
                     "impossible", h->pitch_lo_hz, h->pitch_hi_hz, h->voiced_fraction);
+    if (h->level_mode > ANC_LEVEL_NORMALIZED)
+        return fail(err, bad, AT(OFF_LEVEL_MODE), "level_mode %u is neither kept (0) nor "
+                    "normalised (1)", (unsigned)h->level_mode);
+    if (h->level_mode == ANC_LEVEL_NORMALIZED &&
+        (h->level_db < ANC_MODEL_MIN_LEVEL_DB || h->level_db > ANC_MODEL_MAX_LEVEL_DB))
+        return fail(err, bad, AT(OFF_LEVEL_DB), "level_db %g out of range %g..%g dB",
+                    h->level_db, ANC_MODEL_MIN_LEVEL_DB, ANC_MODEL_MAX_LEVEL_DB);
+    if (h->level_mode == ANC_LEVEL_KEPT && h->level_db != 0.0f)
+        return fail(err, bad, AT(OFF_LEVEL_DB), "level_db %g set on a model that keeps "
+                    "levels", h->level_db);
     return ANC_OK;
 #undef AT
 }
@@ -315,9 +330,12 @@ void anc_model_relfreq_config(const anc_model_header *h, anc_relfreq_config *c)
     c->f0_ref = h->rel_f0_ref;
 }
 
-/* Version 1 for an absolute model without pitch statistics (model.h), else 2. */
+/* Version 1 for an absolute model without pitch statistics (model.h), 3 for a
+ * level-normalised model, else 2. */
 static int header_size_for(const anc_model_header *h)
 {
+    if (h->level_mode != ANC_LEVEL_KEPT)
+        return HEADER_SIZE_V3;
     const int v1 = h->pitch_mode == ANC_PITCH_ABSOLUTE && h->rel_points_per_octave == 0 &&
                    h->rel_octaves_below == 0.0f && h->rel_f0_min == 0.0f &&
                    h->rel_f0_ref == 0.0f && h->pitch_lo_hz == 0.0f && h->pitch_hi_hz == 0.0f &&
@@ -331,7 +349,7 @@ static void write_header(uint8_t *p, const anc_model_header *h, const anc_vae_co
 {
     const int size = header_size_for(h);
     memcpy(p + OFF_MAGIC, ANC_MODEL_MAGIC, 8);
-    put_u32(p + OFF_VERSION, size == HEADER_SIZE_V1 ? 1u : 2u);
+    put_u32(p + OFF_VERSION, size == HEADER_SIZE_V1 ? 1u : size == HEADER_SIZE_V2 ? 2u : 3u);
     put_u32(p + OFF_HEADER_SIZE, (uint32_t)size);
     put_u32(p + OFF_SAMPLE_RATE, h->sample_rate);
     put_u32(p + OFF_N_FFT, h->n_fft);
@@ -366,6 +384,10 @@ static void write_header(uint8_t *p, const anc_model_header *h, const anc_vae_co
     put_f32(p + OFF_PITCH_LO, h->pitch_lo_hz);
     put_f32(p + OFF_PITCH_HI, h->pitch_hi_hz);
     put_f32(p + OFF_VOICED, h->voiced_fraction);
+    if (size == HEADER_SIZE_V2)
+        return;
+    put_u32(p + OFF_LEVEL_MODE, h->level_mode);
+    put_f32(p + OFF_LEVEL_DB, h->level_db);
 }
 
 /* Reads and checks the header of a file of this version whose header is at least
@@ -425,6 +447,10 @@ static anc_status read_header(const uint8_t *p, uint32_t version, anc_model_head
         h->pitch_lo_hz = get_f32(p + OFF_PITCH_LO);
         h->pitch_hi_hz = get_f32(p + OFF_PITCH_HI);
         h->voiced_fraction = get_f32(p + OFF_VOICED);
+    }
+    if (version >= 3) {
+        h->level_mode = get_u32(p + OFF_LEVEL_MODE);
+        h->level_db = get_f32(p + OFF_LEVEL_DB);
     }
 
     anc_status st = check_header(h, ANC_E_FORMAT, 1, err);
@@ -946,7 +972,8 @@ anc_status anc_model_load_memory(anc_model **out, const void *data, size_t len, 
                     "format version %u, this build reads versions 1 to %u", (unsigned)version,
                     ANC_MODEL_VERSION);
     const uint32_t header_size = get_u32(p + OFF_HEADER_SIZE);
-    const uint32_t need = version == 1 ? HEADER_SIZE_V1 : HEADER_SIZE_V2;
+    const uint32_t need = version == 1 ? HEADER_SIZE_V1
+                          : version == 2 ? HEADER_SIZE_V2 : HEADER_SIZE_V3;
     if (header_size < need)
         return fail(err, ANC_E_FORMAT, OFF_HEADER_SIZE,
                     "header size %u, version %u needs at least %u", (unsigned)header_size,

@@ -4,12 +4,12 @@
  * settings, feature normalisation, the VAE architecture and parameters (learned
  * sigma included), latent statistics and a training summary.
  *
- * File format, versions 1 and 2, all integers and floats little-endian:
+ * File format, versions 1 to 3, all integers and floats little-endian:
  *   u8[8]  magic "ANCVAE\r\n"
- *   u32    format version (1 or 2)
+ *   u32    format version (1, 2 or 3)
  *   u32    header size in bytes, from the start of the file to the record count
- *          (144 in version 1, 176 in version 2; readers skip header bytes they
- *          do not know)
+ *          (144 in version 1, 176 in version 2, 184 in version 3; readers skip
+ *          header bytes they do not know)
  *   header fields, in the order of anc_model_header below, at byte offsets
  *     16 sample_rate, 20 n_fft, 24 hop, 28 window (u32), 32 floor_db (f32),
  *     36 arch.n_input, 40 arch.n_latent, 44 arch.n_hidden, 48 arch.hidden[8]
@@ -21,9 +21,13 @@
  *   transfer"): 144 pitch_mode (u32), 148 rel_points_per_octave (u32),
  *     152 rel_octaves_below, 156 rel_f0_min, 160 rel_f0_ref, 164 pitch_lo_hz,
  *     168 pitch_hi_hz, 172 voiced_fraction (f32)
+ *   version 3 adds the frame level: 176 level_mode (u32), 180 level_db (f32)
  *   A model is written as version 1 when it is absolute and carries no pitch
- *   statistics (so older builds keep reading such files), else as version 2;
- *   version 1 files load as absolute models. *   u32    record count
+ *   statistics (so older builds keep reading such files), as version 3 when its
+ *   frames are level-normalised (older builds must refuse it: they would play its
+ *   0 dB frames at full scale), else as version 2; version 1 files load as
+ *   absolute models, version 1 and 2 files as models that keep levels.
+ *   u32    record count
  *   records: u32 name length (1..31), name bytes (printable ASCII, no space, no
  *            NUL), u32 dtype (1 = f32, 2 = u32), u32 ndim (1 or 2), u32
  *            dims[ndim] (each >= 1), then the values; no padding anywhere
@@ -55,7 +59,7 @@
 #include "vae_layout.h"
 
 #define ANC_MODEL_MAGIC "ANCVAE\r\n"
-#define ANC_MODEL_VERSION 2u /* the newest version this build reads and writes */
+#define ANC_MODEL_VERSION 3u /* the newest version this build reads and writes */
 #define ANC_MODEL_MAX_FFT 8192 /* largest FFT a model may use */
 #define ANC_MODEL_MAX_BYTES ((size_t)1 << 31) /* 2 GiB: anything larger is refused */
 
@@ -64,6 +68,15 @@ typedef enum anc_pitch_mode {
     ANC_PITCH_ABSOLUTE = 0, /* STFT bins 0 .. n_fft/2: pitch and timbre together */
     ANC_PITCH_RELATIVE = 1  /* points on a log-frequency axis relative to f0 (relfreq.h) */
 } anc_pitch_mode;
+
+/* What a frame's level means (feature.h, "Frame level"). */
+typedef enum anc_level_mode {
+    ANC_LEVEL_KEPT = 0,      /* frames keep their level: loudness is part of the latent */
+    ANC_LEVEL_NORMALIZED = 1 /* frames are shifted to level 0 dB: the latent holds shape
+                              * only; the engine plays each frame at level_db */
+} anc_level_mode;
+#define ANC_MODEL_MIN_LEVEL_DB (-60.0f)
+#define ANC_MODEL_MAX_LEVEL_DB 0.0f
 
 typedef struct anc_model_header {
     /* STFT */
@@ -92,6 +105,11 @@ typedef struct anc_model_header {
     float pitch_lo_hz, pitch_hi_hz; /* f0 range of the voiced training frames (5th and
                                      * 95th percentiles); 0 when unknown */
     float voiced_fraction;          /* share of training frames that were voiced; 0 = unknown */
+    /* frame level (version 3; zero in older files) */
+    uint32_t level_mode;            /* anc_level_mode */
+    float level_db;                 /* normalised: the level a frame plays at, at full
+                                     * velocity and gain 0 dB, dB re a full-scale sine
+                                     * (ANC_MODEL_MIN_LEVEL_DB .. MAX); kept: 0 */
 } anc_model_header;
 
 /* The relative axis of header h (valid for relative models): rate and FFT from

@@ -1,7 +1,9 @@
 /* test_feature.c — unit test of core/feature: dB conversion against known values
  * and the floor, the round trips mag -> dB -> mag, dB -> mag -> dB and
  * dB -> z -> dB, the combined feature functions against the two-step path, and
- * the Welford statistics against a plain two-pass computation in double. */
+ * the Welford statistics against a plain two-pass computation in double, and
+ * the frame level: sines and noise analysed by core's STFT read their level re a
+ * full-scale sine, and a shift to 0 dB and back restores the frame. */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include "check.h"
 #include "feature.h"
 #include "rng.h"
+#include "stft.h"
 
 static void *xmalloc(size_t bytes)
 {
@@ -258,9 +261,66 @@ static void test_check_can_fail(void)
            caught, B);
 }
 
+static void test_frame_level(void)
+{
+    const int N = 2048, nb = N / 2 + 1;
+    anc_stft *st;
+    anc_error err;
+    if (!check_true(anc_stft_create(&st, N, N / 4, &err) == ANC_OK, "stft: %s", err.message))
+        return;
+    float *x = xmalloc(sizeof(float) * N), *mag = xmalloc(sizeof(float) * nb);
+    float *db = xmalloc(sizeof(float) * nb), *back = xmalloc(sizeof(float) * nb);
+    /* Sines off and on bin centres, at several amplitudes: 20 log10 A. */
+    const double amp[] = {1.0, 0.25, 0.01}, cyc[] = {37.0, 100.3, 411.77};
+    double worst = 0.0;
+    for (int a = 0; a < 3; a++)
+        for (int c = 0; c < 3; c++) {
+            for (int i = 0; i < N; i++)
+                x[i] = (float)(amp[a] * sin(2.0 * M_PI * cyc[c] * i / N + 0.3));
+            anc_stft_magnitude(st, x, mag);
+            anc_mag_to_db(mag, db, nb);
+            const double want = 20.0 * log10(amp[a]);
+            double e1 = fabs(anc_frame_level_mag(mag, nb) - want);
+            double e2 = fabs(anc_frame_level_db(db, nb) - want);
+            worst = fmax(worst, fmax(e1, e2));
+        }
+    check_true(worst < 0.05, "sine levels off by up to %.3f dB", worst);
+    /* White noise of RMS r reads 20 log10 r + 3.01 dB. */
+    anc_rng rng;
+    anc_rng_seed(&rng, 3);
+    anc_rng_normal_fill(&rng, x, (size_t)N);
+    for (int i = 0; i < N; i++)
+        x[i] *= 0.1f;
+    anc_stft_magnitude(st, x, mag);
+    const double noise = anc_frame_level_mag(mag, nb), want_noise = -20.0 + 10.0 * log10(2.0);
+    check_true(fabs(noise - want_noise) < 0.5, "noise of RMS 0.1 reads %.2f dB, want %.2f",
+               noise, want_noise);
+    /* Shift to 0 dB, then back: the same frame above the floor. */
+    anc_mag_to_db(mag, db, nb);
+    const float level = anc_frame_level_db(db, nb);
+    memcpy(back, db, sizeof(float) * nb);
+    anc_frame_level_shift(back, nb, -level, ANC_FEATURE_FLOOR_DB);
+    const float zero = anc_frame_level_db(back, nb);
+    anc_frame_level_shift(back, nb, level, ANC_FEATURE_FLOOR_DB);
+    double diff = 0.0;
+    for (int k = 0; k < nb; k++)
+        diff = fmax(diff, fabs(back[k] - db[k]));
+    check_true(fabs(zero) < 1e-3 && diff < 1e-4, "normalised level %.5f dB, round trip off by "
+               "%.6f dB", zero, diff);
+    /* A silent frame reads the floor's level and stays at the floor. */
+    memset(mag, 0, sizeof(float) * nb);
+    const float silent = anc_frame_level_mag(mag, nb);
+    check_true(silent < -60.0f && isfinite(silent), "silence reads %.1f dB", silent);
+    printf("ok frame level: sines within %.3f dB, noise %.2f dB (want %.2f), silence %.1f dB\n",
+           worst, noise, want_noise, silent);
+    free(x); free(mag); free(db); free(back);
+    anc_stft_free(st);
+}
+
 int main(void)
 {
     test_known_levels();
+    test_frame_level();
     test_round_trips();
     test_featstats();
     test_check_can_fail();

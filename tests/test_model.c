@@ -212,7 +212,8 @@ static int models_equal(const anc_model *a, const anc_model *b)
              same_bits(&x->rel_f0_ref, &y->rel_f0_ref, 4) &&
              same_bits(&x->pitch_lo_hz, &y->pitch_lo_hz, 4) &&
              same_bits(&x->pitch_hi_hz, &y->pitch_hi_hz, 4) &&
-             same_bits(&x->voiced_fraction, &y->voiced_fraction, 4);
+             same_bits(&x->voiced_fraction, &y->voiced_fraction, 4) &&
+             x->level_mode == y->level_mode && same_bits(&x->level_db, &y->level_db, 4);
     for (int i = 0; i < ANC_MAX_HIDDEN; i++)
         ok = ok && x->arch.hidden[i] == y->arch.hidden[i];
     if (!ok)
@@ -792,7 +793,9 @@ static void test_corruptions(const uint8_t *b, size_t len)
     } while (0)
 
     CASE("bad magic", ANC_E_FORMAT, "magic", c[0] = 'X');
-    CASE("version 3", ANC_E_VERSION, "version 3", set_le32(c + 8, 3));
+    CASE("version 4", ANC_E_VERSION, "version 4", set_le32(c + 8, 4));
+    CASE("version 3 with a version 2 header", ANC_E_FORMAT, "needs at least 184",
+         set_le32(c + 8, 3));
     CASE("version 0", ANC_E_VERSION, "version 0", set_le32(c + 8, 0));
     CASE("header size 100", ANC_E_FORMAT, "header size", set_le32(c + 12, 100));
     CASE("header size past the end", ANC_E_TRUNCATED, "header size", set_le32(c + 12, 1u << 30));
@@ -1101,6 +1104,65 @@ static void test_version2(void)
     anc_model_free(m);
 }
 
+/* Version 3: a level-normalised model round-trips as a version 3 file (header
+ * 184 bytes) with its level; an unknown level mode, a level out of range and a
+ * level on a model that keeps levels are refused, naming the field. */
+static void test_version3(void)
+{
+    anc_model_header h = test_header();
+    h.level_mode = ANC_LEVEL_NORMALIZED;
+    h.level_db = -12.5f;
+    anc_error err;
+    anc_model *m = NULL, *back = NULL;
+    if (!check_true(anc_model_create(&m, &h, &err) == ANC_OK, "normalised model: %s",
+                    err.message))
+        return;
+    anc_rng rng;
+    anc_rng_seed(&rng, 9);
+    anc_rng_normal_fill(&rng, anc_model_params(m), anc_model_num_params(m));
+    void *buf;
+    size_t len;
+    int ok = anc_model_serialize(m, &buf, &len, &err) == ANC_OK;
+    const uint8_t *b = buf;
+    ok = ok && le32(b + 8) == 3 && le32(b + 12) == 184;
+    ok = ok && anc_model_load_memory(&back, buf, len, 0, &err) == ANC_OK && models_equal(m, back) &&
+         anc_model_get_header(back)->level_db == -12.5f;
+    check_true(ok, "level-normalised model round trip as version 3: %s", err.message);
+    printf("%s version 3: level-normalised model, level -12.5 dB, round trip\n",
+           ok ? "ok" : "FAIL");
+
+    uint8_t *c = malloc(len);
+    static const struct { size_t off; uint32_t v; const char *want; } bad[] = {
+        {176, 2, "level_mode 2"}, {180, 0x40a00000u /* 5.0f */, "level_db 5"},
+        {180, 0xc2a00000u /* -80.0f */, "level_db -80"}, {180, 0x7fc00000u /* NaN */, "level_db"}};
+    for (size_t i = 0; c && i < sizeof bad / sizeof *bad; i++) {
+        memcpy(c, buf, len);
+        set_le32(c + bad[i].off, bad[i].v);
+        fix_crc(c, len);
+        anc_model *x = NULL;
+        anc_status st = anc_model_load_memory(&x, c, len, 0, &err);
+        check_true((st == ANC_E_FORMAT || st == ANC_E_NUMERIC) && strstr(err.message, bad[i].want)
+                   && !x, "damaged v3 field at %zu: status %d \"%s\" (want one naming %s)",
+                   bad[i].off, st, err.message, bad[i].want);
+        anc_model_free(x);
+    }
+    /* Kept levels with a level set: the writer never makes it; the reader refuses it. */
+    if (c) {
+        memcpy(c, buf, len);
+        set_le32(c + 176, 0);
+        fix_crc(c, len);
+        anc_model *x = NULL;
+        anc_status st = anc_model_load_memory(&x, c, len, 0, &err);
+        check_true(st == ANC_E_FORMAT && strstr(err.message, "keeps levels") && !x,
+                   "level_db on a kept-level model: status %d \"%s\"", st, err.message);
+        anc_model_free(x);
+    }
+    free(c);
+    free(buf);
+    anc_model_free(back);
+    anc_model_free(m);
+}
+
 int main(void)
 {
     const char *base = getenv("TMPDIR");
@@ -1124,6 +1186,7 @@ int main(void)
     test_round_trip(m, b, len);
     test_create();
     test_version2();
+    test_version3();
     test_extras();
     test_files(m, b, len);
     test_forward_compatible(m, b, len);

@@ -86,7 +86,8 @@ static int pitch_stats(anc_dataset *ds, const unsigned char *voiced)
 }
 
 anc_status anc_dataset_build(const anc_audio_corpus *corpus, double rate, int n_fft, int hop,
-                             const anc_relfreq_config *rel, double val_fraction, uint64_t seed,
+                             const anc_relfreq_config *rel, int level_norm, double val_fraction,
+                             uint64_t seed,
                              anc_dataset **out, anc_error *err)
 {
     *out = NULL;
@@ -100,6 +101,7 @@ anc_status anc_dataset_build(const anc_audio_corpus *corpus, double rate, int n_
     if (anc_stft_create(&ds->st, n_fft, hop, err) != ANC_OK ||
         anc_frame_space_init(&ds->space, rate, n_fft, hop, rel, err) != ANC_OK)
         goto fail;
+    ds->space.level_norm = level_norm;
     const int nb = anc_stft_n_bins(ds->st), D = ds->space.n_input;
     size_t cap = 0, longest = 0;
     for (size_t c = 0; c < corpus->n_clips; c++) {
@@ -154,6 +156,9 @@ anc_status anc_dataset_build(const anc_audio_corpus *corpus, double rate, int n_
                 anc_mag_to_db(mag + f * nb, lin, nb);
                 if (!anc_frame_above_gate(lin, nb))
                     continue;
+                if (level_norm)
+                    anc_frame_level_shift(lin, nb, -anc_frame_level_db(lin, nb),
+                                          ANC_FEATURE_FLOOR_DB);
                 anc_relfreq_from_linear(ds->space.rel, lin, anchor[f], ANC_FEATURE_FLOOR_DB, db);
                 ds->f0[n] = anchor[f];
                 voiced[n] = clip_voiced[f];
@@ -161,6 +166,9 @@ anc_status anc_dataset_build(const anc_audio_corpus *corpus, double rate, int n_
                 anc_mag_to_db(mag + f * nb, db, nb);
                 if (!anc_frame_above_gate(db, nb))
                     continue;
+                if (level_norm)
+                    anc_frame_level_shift(db, nb, -anc_frame_level_db(db, nb),
+                                          ANC_FEATURE_FLOOR_DB);
             }
             ds->clip[n] = (uint32_t)c;
             ds->pos[n] = (uint32_t)f;

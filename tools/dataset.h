@@ -1,7 +1,7 @@
 /* dataset.h — a training set of spectral frames made from a sound corpus: STFT
  * levels of every clip, the frames above the -60 dBFS gate of the metrics, on
  * linear bins (absolute) or on the pitch-relative axis at each frame's anchor f0
- * (relative, model_vae.h's anc_frame_space), a validation split by file (never
+ * (relative, model_vae.h's anc_frame_space), level-normalised if asked, a validation split by file (never
  * by frame: neighbouring frames are nearly equal, so a frame split would leak),
  * and per-feature normalisation fitted on the training files only. */
 #ifndef ANC_DATASET_H
@@ -38,12 +38,13 @@ typedef struct anc_dataset {
 } anc_dataset;
 
 /* Builds the dataset from corpus, which must outlive it. rel NULL gives absolute
- * frames. val_fraction of the clips (rounded, at least one when the fraction is
+ * frames; level_norm shifts every frame to level 0 dB before it becomes features
+ * (feature.h, "Frame level"; the gate reads the true levels). val_fraction of the clips (rounded, at least one when the fraction is
  * above zero and there are two clips or more) go to validation, chosen by seed.
  * Fails with ANC_E_INVALID when no frame passes the gate. */
 anc_status anc_dataset_build(const anc_audio_corpus *corpus, double rate, int n_fft, int hop,
-                             const anc_relfreq_config *rel, double val_fraction, uint64_t seed,
-                             anc_dataset **out, anc_error *err);
+                             const anc_relfreq_config *rel, int level_norm, double val_fraction,
+                             uint64_t seed, anc_dataset **out, anc_error *err);
 void anc_dataset_free(anc_dataset *ds); /* accepts NULL */
 
 /* The true levels in dB on linear bins of frame i, db[n_fft / 2 + 1], analysed

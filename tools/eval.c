@@ -262,6 +262,7 @@ static void eval_clip(evaluator *e, const anc_audio_clip *clip)
         anc_vae_decode(e->vae, e->mu, m, e->f);
         for (int j = 0; j < m; j++)
             anc_frame_space_decode_mag(&e->fs, e->f + (size_t)j * D, e->anchor[i + (size_t)j],
+                                       anc_frame_level_mag(e->mag + (i + (size_t)j) * nb, nb),
                                        e->dec_mag + (i + (size_t)j) * nb);
     }
 

@@ -118,6 +118,10 @@ int main(int argc, char **argv)
     /* 0 when the trainer did not measure them (older models). */
     printf("pitch_range_hz: %.1f..%.1f\n", (double)h->pitch_lo_hz, (double)h->pitch_hi_hz);
     printf("voiced_fraction: %.4f\n", (double)h->voiced_fraction);
+    if (h->level_mode == ANC_LEVEL_NORMALIZED)
+        printf("level: normalized\nlevel_db: %.1f\n", (double)h->level_db);
+    else
+        printf("level: kept\n");
 
     printf("n_latent: %d\n", L);
     printf("hidden: ");

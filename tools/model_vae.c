@@ -44,8 +44,13 @@ anc_status anc_frame_space_init(anc_frame_space *fs, double rate, int n_fft, int
     anc_pitch_config pc;
     anc_pitch_config_default(&pc, rate);
     anc_status s = anc_pitch_create(&fs->pitch, &pc, err);
-    if (s != ANC_OK || !rel)
+    if (s != ANC_OK)
         return s;
+    fs->lin = malloc(sizeof(float) * (size_t)fs->n_bins);
+    if (!fs->lin)
+        return anc_error_set(err, ANC_E_NOMEM, "frame space: out of memory");
+    if (!rel)
+        return ANC_OK;
     s = anc_relfreq_create(&fs->rel, rel, err);
     if (s != ANC_OK)
         return s;
@@ -73,6 +78,7 @@ anc_status anc_frame_space_from_model(anc_frame_space *fs, const anc_model *m, a
                              relative ? "relative" : "absolute", fs->n_input);
     fs->mean = anc_model_feature_mean_const(m);
     fs->std = anc_model_feature_std_const(m);
+    fs->level_norm = h->level_mode == ANC_LEVEL_NORMALIZED;
     return ANC_OK;
 }
 
@@ -83,6 +89,7 @@ void anc_frame_space_clear(anc_frame_space *fs)
     anc_relfreq_free(fs->rel);
     anc_pitch_free(fs->pitch);
     free(fs->scratch);
+    free(fs->lin);
     *fs = (anc_frame_space){0};
 }
 
@@ -111,6 +118,12 @@ anc_status anc_frame_space_anchors(const anc_frame_space *fs, const float *x, si
 
 void anc_frame_space_encode(const anc_frame_space *fs, const float *db, float f0, float *z)
 {
+    if (fs->level_norm) {
+        memcpy(fs->lin, db, sizeof(float) * (size_t)fs->n_bins);
+        anc_frame_level_shift(fs->lin, fs->n_bins, -anc_frame_level_db(db, fs->n_bins),
+                              ANC_FEATURE_FLOOR_DB);
+        db = fs->lin;
+    }
     if (fs->rel) {
         anc_relfreq_from_linear(fs->rel, db, f0, ANC_FEATURE_FLOOR_DB, z);
         anc_features_normalize(fs->mean, fs->std, z, z, fs->n_input);
@@ -119,7 +132,8 @@ void anc_frame_space_encode(const anc_frame_space *fs, const float *db, float f0
     }
 }
 
-void anc_frame_space_decode_db(const anc_frame_space *fs, const float *z, float f0, float *db)
+void anc_frame_space_decode_db(const anc_frame_space *fs, const float *z, float f0,
+                               float level_db, float *db)
 {
     if (fs->rel) {
         anc_features_denormalize(fs->mean, fs->std, z, fs->scratch, fs->n_input);
@@ -127,24 +141,23 @@ void anc_frame_space_decode_db(const anc_frame_space *fs, const float *z, float 
     } else {
         anc_features_denormalize(fs->mean, fs->std, z, db, fs->n_input);
     }
+    if (fs->level_norm)
+        anc_frame_level_shift(db, fs->n_bins, level_db - anc_frame_level_db(db, fs->n_bins),
+                              ANC_FEATURE_FLOOR_DB);
 }
 
 void anc_frame_space_decode_mag(const anc_frame_space *fs, const float *z, float f0,
-                                float *mag)
+                                float level_db, float *mag)
 {
-    if (fs->rel) {
-        anc_frame_space_decode_db(fs, z, f0, mag);
-        anc_db_to_mag(mag, mag, fs->n_bins);
-    } else {
-        anc_features_to_mag(fs->mean, fs->std, z, mag, fs->n_input);
-    }
+    anc_frame_space_decode_db(fs, z, f0, level_db, mag);
+    anc_db_to_mag(mag, mag, fs->n_bins);
 }
 
 void anc_frame_space_add_lsd(const anc_frame_space *fs, const float *x, const float *rec,
                              const float *ref_db, float f0, float *a, float *b, anc_lsd *acc)
 {
-    if (fs->rel) {
-        anc_frame_space_decode_db(fs, rec, f0, b);
+    if (fs->rel || fs->level_norm) {
+        anc_frame_space_decode_db(fs, rec, f0, anc_frame_level_db(ref_db, fs->n_bins), b);
         anc_lsd_add_db(acc, ref_db, b, fs->n_bins);
     } else {
         anc_features_denormalize(fs->mean, fs->std, x, a, fs->n_input);

@@ -29,14 +29,19 @@ anc_status anc_vae_from_model(const anc_model *m, int max_batch, anc_vae **out, 
  * onto the relfreq axis at each frame's anchor f0 (anc_relfreq_anchor of the
  * offline pitch track), n_input = K points. mean and std [n_input] are the
  * feature normalisation, set by the owner (a model's, or a dataset's once
- * fitted). One object serves one thread (the pitch tracker and scratch). */
+ * fitted). level_norm (a model's level_mode, or the trainer's choice): frames
+ * are shifted to level 0 dB before they become features (feature.h, "Frame
+ * level"), and decoded frames are shifted to the level their caller gives. One
+ * object serves one thread (the pitch tracker and scratch). */
 typedef struct anc_frame_space {
     double rate;
     int n_fft, hop, n_bins, n_input;
     const float *mean, *std;
     anc_relfreq *rel;   /* NULL for an absolute model */
     anc_pitch *pitch;   /* the offline tracker */
+    int level_norm;     /* 1: features are of level-normalised frames */
     float *scratch;     /* [n_input] */
+    float *lin;         /* [n_bins] */
 } anc_frame_space;
 
 /* rel NULL: absolute frames. Frees with anc_frame_space_clear() (also after a
@@ -58,16 +63,20 @@ anc_status anc_frame_space_anchors(const anc_frame_space *fs, const float *x, si
 
 /* Levels db[n_bins] at anchor f0 -> normalised features z[n_input]. */
 void anc_frame_space_encode(const anc_frame_space *fs, const float *db, float f0, float *z);
-/* Normalised features z[n_input] at anchor f0 -> levels db[n_bins] on linear bins. */
-void anc_frame_space_decode_db(const anc_frame_space *fs, const float *z, float f0, float *db);
+/* Normalised features z[n_input] at anchor f0 -> levels db[n_bins] on linear
+ * bins; a level-normalised space shifts the frame to level_db (feature.h), the
+ * others ignore it. */
+void anc_frame_space_decode_db(const anc_frame_space *fs, const float *z, float f0,
+                               float level_db, float *db);
 /* The same as magnitudes mag[n_bins]. */
 void anc_frame_space_decode_mag(const anc_frame_space *fs, const float *z, float f0,
-                                float *mag);
+                                float level_db, float *mag);
 
 /* Adds to acc the LSD on linear bins of one reconstruction rec[n_input] of the
  * normalised frame x[n_input]. Absolute: the reference is x turned back into dB
- * (ref_db unused). Relative: the reference is the frame's true levels
- * ref_db[n_bins] and rec is mapped back at the frame's anchor f0. a and b
+ * (ref_db unused). Relative or level-normalised: the reference is the frame's
+ * true levels ref_db[n_bins], and rec is mapped back at the frame's anchor f0
+ * and level. a and b
  * [n_bins] are scratch. Frames below the metrics gate are not counted. */
 void anc_frame_space_add_lsd(const anc_frame_space *fs, const float *x, const float *rec,
                              const float *ref_db, float f0, float *a, float *b, anc_lsd *acc);

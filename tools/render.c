@@ -302,6 +302,7 @@ int main(int argc, char **argv)
             anc_frame_space_encode(&fs, db, fs.rel ? anchor[t] : 0.0f, x);
             if (fs.rel)
                 anc_engine_set_pitch(e, anchor[t], voiced[t]);
+            anc_engine_set_level(e, anc_frame_level_db(db, bins));
             anc_vae_encode(vae, x, 1, mu, NULL);
             anc_engine_set_latent(e, mu, L);
             anc_engine_process(e, y + t * (size_t)hop, (uint32_t)hop);

@@ -45,6 +45,8 @@ typedef struct options {
     int pitch;             /* anc_pitch_mode */
     int ppo;               /* relative: points per octave, 0 = not given */
     double f0_min;         /* relative: lowest f0 whose axis reaches Nyquist, 0 = not given */
+    int level;             /* anc_level_mode; -1 = by --pitch (normalised when relative) */
+    double level_db;       /* normalised: the level frames play at; NAN = not given */
     double lr, beta, val, clip;
     long warmup;
     unsigned long long seed;
@@ -83,6 +85,12 @@ static void usage(FILE *f)
             "  --points-per-octave N relative axis resolution, 12..384 (default 96)\n"
             "  --f0-min HZ           relative: the lowest f0 whose axis still reaches the\n"
             "                        Nyquist frequency (default 30)\n"
+            "  --level MODE          normalize (each frame shifted to 0 dB: the latent holds\n"
+            "                        spectral shape, the player sets loudness) or keep\n"
+            "                        (loudness is part of the latent) (default: normalize\n"
+            "                        with --pitch relative, keep with absolute)\n"
+            "  --level-db DB         normalize: the level a frame plays at, at full velocity,\n"
+            "                        dB re a full-scale sine, -60..0 (default -12: -15 dBFS RMS)\n"
             "  --val FRACTION        share of files held out for validation (default 0.1)\n"
             "  --checkpoint FILE     checkpoint (default MODEL.vae.ckpt)\n"
             "  --resume              continue from the checkpoint\n"
@@ -113,7 +121,8 @@ static void parse(int argc, char **argv, options *o, int *first_input)
 {
     enum { O_LATENT = 256, O_HIDDEN, O_ACT, O_EPOCHS, O_BATCH, O_LR, O_BETA, O_WARMUP, O_CLIP,
            O_SEED, O_THREADS, O_RATE, O_FFT, O_HOP, O_VAL, O_CKPT, O_RESUME, O_PRESETS, O_LOG,
-           O_QUIET, O_STOP, O_DUMP, O_FAULT, O_PMODEL, O_PITCH, O_PPO, O_F0MIN, O_HELP };
+           O_QUIET, O_STOP, O_DUMP, O_FAULT, O_PMODEL, O_PITCH, O_PPO, O_F0MIN, O_LEVEL, O_LEVEL_DB,
+           O_HELP };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'}, {"latent", required_argument, 0, O_LATENT},
         {"hidden", required_argument, 0, O_HIDDEN}, {"activation", required_argument, 0, O_ACT},
@@ -128,6 +137,7 @@ static void parse(int argc, char **argv, options *o, int *first_input)
         {"quiet", no_argument, 0, O_QUIET}, {"stop-after-batches", required_argument, 0, O_STOP},
         {"dump-frames", required_argument, 0, O_DUMP},
         {"fault-nan-batch", required_argument, 0, O_FAULT},
+        {"level", required_argument, 0, O_LEVEL}, {"level-db", required_argument, 0, O_LEVEL_DB},
         {"presets-model", required_argument, 0, O_PMODEL},
         {"pitch", required_argument, 0, O_PITCH},
         {"points-per-octave", required_argument, 0, O_PPO},
@@ -137,7 +147,8 @@ static void parse(int argc, char **argv, options *o, int *first_input)
                    .epochs = 30, .batch = 256, .threads = anc_cli_cores(), .rate = 44100, .fft = 2048,
                    .hop = 512, .lr = 1e-3, .beta = 1.0, .val = 0.1, .clip = 50.0,
                    .warmup = 2000, .seed = 1, .stop_after = -1,
-                   .fault_nan = -1, .pitch = ANC_PITCH_RELATIVE};
+                   .fault_nan = -1, .pitch = ANC_PITCH_RELATIVE,
+                   .level = -1, .level_db = NAN};
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
@@ -190,6 +201,18 @@ static void parse(int argc, char **argv, options *o, int *first_input)
             else
                 anc_cli_die(ANC_EXIT_USAGE, "--pitch: unknown '%s' (relative, absolute)", optarg);
             break;
+        case O_LEVEL:
+            if (!strcmp(optarg, "normalize"))
+                o->level = ANC_LEVEL_NORMALIZED;
+            else if (!strcmp(optarg, "keep"))
+                o->level = ANC_LEVEL_KEPT;
+            else
+                anc_cli_die(ANC_EXIT_USAGE, "--level: unknown '%s' (normalize, keep)", optarg);
+            break;
+        case O_LEVEL_DB:
+            o->level_db = anc_cli_double("--level-db", optarg, ANC_MODEL_MIN_LEVEL_DB,
+                                         ANC_MODEL_MAX_LEVEL_DB);
+            break;
         case O_PPO: o->ppo = (int)anc_cli_int("--points-per-octave", optarg, 12, 384); break;
         case O_F0MIN: o->f0_min = anc_cli_double("--f0-min", optarg, 10.0, 192000.0); break;
         case O_FAULT: o->fault_nan = anc_cli_int("--fault-nan-batch", optarg, 0, LONG_MAX); break;
@@ -210,6 +233,14 @@ static void parse(int argc, char **argv, options *o, int *first_input)
     if (o->pitch == ANC_PITCH_ABSOLUTE && (o->ppo || o->f0_min > 0))
         anc_cli_die(ANC_EXIT_USAGE, "--points-per-octave and --f0-min describe the relative "
                     "axis: they do not go with --pitch absolute");
+    if (o->level < 0)
+        o->level = o->pitch == ANC_PITCH_RELATIVE ? ANC_LEVEL_NORMALIZED : ANC_LEVEL_KEPT;
+    if (o->level == ANC_LEVEL_KEPT && !isnan(o->level_db))
+        anc_cli_die(ANC_EXIT_USAGE, "--level-db sets the level of normalised frames: it does "
+                    "not go with --level keep%s", o->pitch == ANC_PITCH_ABSOLUTE ?
+                    " (the default with --pitch absolute)" : "");
+    if (o->level == ANC_LEVEL_NORMALIZED && isnan(o->level_db))
+        o->level_db = -12.0;
     if (o->pitch == ANC_PITCH_RELATIVE) {
         anc_relfreq_config rc;
         relfreq_config(o, &rc);
@@ -396,10 +427,11 @@ static eval_result evaluate(anc_vae *vae, const anc_dataset *ds, const size_t *i
     float *x = malloc(sizeof(float) * B * D), *f = malloc(sizeof(float) * B * D);
     float *mu = malloc(sizeof(float) * B * L), *eps = malloc(sizeof(float) * B * L);
     float *a = malloc(sizeof(float) * nb), *b = malloc(sizeof(float) * nb);
-    float *ref = ds->f0 ? malloc(sizeof(float) * B * nb) : NULL;
+    const int need_ref = ds->f0 || ds->space.level_norm; /* model_vae.h: add_lsd */
+    float *ref = need_ref ? malloc(sizeof(float) * B * nb) : NULL;
     float *f0 = ds->f0 ? malloc(sizeof(float) * B) : NULL;
     eval_result r = {NAN, NAN, NAN, NAN};
-    if (!x || !f || !mu || !eps || !a || !b || (ds->f0 && (!ref || !f0)))
+    if (!x || !f || !mu || !eps || !a || !b || (need_ref && !ref) || (ds->f0 && !f0))
         anc_cli_die(ANC_EXIT_FAILURE, "out of memory evaluating the model");
     anc_lsd lsd = {0};
     double elbo = 0, rec = 0, kl = 0;
@@ -407,10 +439,10 @@ static eval_result evaluate(anc_vae *vae, const anc_dataset *ds, const size_t *i
         int m = (int)(n - i0 < (size_t)B ? n - i0 : (size_t)B);
         for (int j = 0; j < m; j++)
             memcpy(x + (size_t)j * D, ds->z + idx[i0 + j] * D, sizeof(float) * D);
-        for (int j = 0; ds->f0 && j < m; j++) {
+        for (int j = 0; need_ref && j < m; j++)
             anc_dataset_linear_db(ds, idx[i0 + j], ref + (size_t)j * nb);
+        for (int j = 0; ds->f0 && j < m; j++)
             f0[j] = ds->f0[idx[i0 + j]];
-        }
         if (rng) {
             anc_vae_loss l;
             anc_rng_normal_fill(rng, eps, (size_t)m * L);
@@ -443,7 +475,7 @@ static double pca_lsd(const anc_pca *p, const anc_dataset *ds, const size_t *idx
     for (size_t i = 0; i < n; i++) {
         const float *x = ds->z + idx[i] * D;
         anc_pca_reconstruct(p, x, rec, tmp);
-        if (ds->f0)
+        if (ds->f0 || ds->space.level_norm)
             anc_dataset_linear_db(ds, idx[i], ref);
         anc_frame_space_add_lsd(&ds->space, x, rec, ref, ds->f0 ? ds->f0[idx[i]] : 0.0f, a, b,
                                 &lsd);
@@ -463,7 +495,10 @@ static anc_model *new_model(const options *o, const anc_vae_config *cfg, const a
                           .train_files = (uint32_t)ds->train_files,
                           .val_files = (uint32_t)ds->val_files, .train_frames = ds->n_train,
                           .val_frames = ds->n_val, .seed = o->seed, .beta = (float)o->beta,
-                          .pitch_mode = (uint32_t)o->pitch};
+                          .pitch_mode = (uint32_t)o->pitch,
+                          .level_mode = (uint32_t)o->level};
+    if (o->level == ANC_LEVEL_NORMALIZED)
+        h.level_db = (float)o->level_db;
     if (o->pitch == ANC_PITCH_RELATIVE) {
         const anc_relfreq_config *rc = anc_relfreq_get_config(ds->space.rel);
         h.rel_points_per_octave = (uint32_t)rc->points_per_octave;
@@ -524,7 +559,9 @@ static void read_checkpoint(const options *o, anc_vae *vae, const anc_dataset *d
     int same = h->sample_rate == (uint32_t)o->rate && h->n_fft == (uint32_t)o->fft &&
                h->hop == (uint32_t)o->hop && h->arch.n_input == c->n_input &&
                h->arch.n_latent == c->n_latent && h->arch.n_hidden == c->n_hidden &&
-               h->arch.act == c->act && h->seed == o->seed;
+               h->arch.act == c->act && h->seed == o->seed &&
+               h->level_mode == (uint32_t)o->level &&
+               (o->level != ANC_LEVEL_NORMALIZED || h->level_db == (float)o->level_db);
     for (int i = 0; same && i < c->n_hidden; i++) /* the file keeps only the used widths */
         same = h->arch.hidden[i] == c->hidden[i];
     if (same && ds->space.rel) {
@@ -760,7 +797,8 @@ static void read_frames(trainer *t, const char *const *inputs, size_t n_inputs)
     anc_relfreq_config rc;
     relfreq_config(o, &rc);
     if (anc_dataset_build(t->corpus, (double)o->rate, o->fft, o->hop,
-                          o->pitch == ANC_PITCH_RELATIVE ? &rc : NULL, o->val, o->seed, &t->ds,
+                          o->pitch == ANC_PITCH_RELATIVE ? &rc : NULL,
+                          o->level == ANC_LEVEL_NORMALIZED, o->val, o->seed, &t->ds,
                           &err) != ANC_OK)
         anc_cli_die(err.status == ANC_E_NOMEM ? ANC_EXIT_FAILURE : ANC_EXIT_USAGE, "%s",
                     err.message);
@@ -1051,6 +1089,10 @@ static void print_summary(const trainer *t, const figures *fg)
            ds->train_files, ds->val_files, ds->n_train, ds->n_val);
     printf("epochs: %d\nparameters: %zu\nthreads: %d\n", o->epochs, t->np, o->threads);
     printf("pitch: %s\nn_input: %d\n", ds->space.rel ? "relative" : "absolute", ds->n_input);
+    if (ds->space.level_norm)
+        printf("level: normalized\nlevel_db: %.1f\n", o->level_db);
+    else
+        printf("level: kept\n");
     if (ds->space.rel)
         printf("pitch_range_hz: %.1f..%.1f\nvoiced_fraction: %.4f\n", (double)ds->pitch_lo_hz,
                (double)ds->pitch_hi_hz, (double)ds->voiced_fraction);
