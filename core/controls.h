@@ -1,6 +1,7 @@
 /* controls.h — the plugin's controls in one table: symbol, name, range,
- * default, unit and the anc_engine_params field each one sets; and the plugin's
- * URI and its number of latent knobs, defined here once.
+ * default, unit, port group and the anc_engine_params field each one sets; the
+ * port groups; and the plugin's URI and its number of latent knobs, defined
+ * here once.
  *
  * Everything that knows a control reads it here: the LV2 plugin maps its control
  * input ports (plugin/ports.h maps control ids to port indices) and converts their values with
@@ -41,6 +42,25 @@ typedef enum anc_control_id {
     ANC_CONTROL_COUNT
 } anc_control_id;
 
+/* Port groups (http://lv2plug.in/ns/ext/port-groups#): hosts' generic editors
+ * (Ardour, Carla) show a group's controls together under its label. */
+typedef enum anc_control_group {
+    ANC_GROUP_LATENT,   /* z1 .. z16 */
+    ANC_GROUP_SAMPLING, /* where z comes from and how it moves */
+    ANC_GROUP_NOTES,    /* what the notes and the drone play */
+    ANC_GROUP_ENVELOPE, /* each voice's ADSR */
+    ANC_GROUP_OUTPUT,   /* gain and bypass (and, in the Turtle, latency and out) */
+    ANC_GROUP_COUNT
+} anc_control_group;
+
+typedef struct anc_port_group {
+    const char *symbol; /* lv2:symbol; the group's URI is ANC_PLUGIN_URI "#group-" symbol */
+    const char *label;  /* rdfs:label and lv2:name, what hosts show */
+} anc_port_group;
+
+/* The groups, indexed by anc_control_group. */
+extern const anc_port_group anc_port_groups[ANC_GROUP_COUNT];
+
 typedef enum anc_control_kind {
     ANC_CONTROL_REAL,   /* a float field: non-finite -> default, clamped to [min, max] */
     ANC_CONTROL_CHOICE, /* an int field, an index into choices (lv2:enumeration) */
@@ -57,6 +77,7 @@ typedef struct anc_control {
     float min, max, def; /* lv2:minimum, lv2:maximum, lv2:default */
     const char *const *choices; /* CHOICE: the scale point labels, for values min .. max */
     size_t field;        /* offsetof in anc_engine_params: float for REAL, int otherwise */
+    anc_control_group group; /* pg:group */
 } anc_control;
 
 /* The table, indexed by anc_control_id. */

@@ -4,18 +4,24 @@
  *    control/notify atom input/output, out an audio output, note..bend_range
  *    control inputs), indices contiguous, and control port i is the control
  *    table's anc_port_control(i);
- *  - every control input has default, minimum and maximum as float literals with
+ *  - every control input has default, minimum and maximum as float literals
+ *    (integer literals on an lv2:integer port, as linters want) with
  *    minimum <= default <= maximum, an rdfs:comment and a units:unit; its name,
- *    default, minimum, maximum and unit are those of the control table
- *    (core/controls.h), an enumeration's scale points are the table's choices,
- *    a toggle is lv2:toggled, and anc_engine_params_default() (core/engine.h)
- *    gives the same defaults;
+ *    default, minimum, maximum, unit and port group are those of the control
+ *    table (core/controls.h), an enumeration's scale points are the table's
+ *    choices, a toggle is lv2:toggled, and anc_engine_params_default()
+ *    (core/engine.h) gives the same defaults;
+ *  - every port is in exactly one port group (pg:group) that the Turtle
+ *    declares as a pg:Group with an lv2:symbol and an rdfs:label (what Ardour
+ *    shows); the control table's groups are declared with its symbols and
+ *    labels, symbols unique;
  *  - latency carries lv2:designation lv2:latency and an lv2:maximum; enabled
  *    lv2:designation lv2:enabled, toggled, default 1; both atom ports
  *    lv2:designation lv2:control and atom:bufferType atom:Sequence; the control
  *    input supports midi:MidiEvent;
  *  - the plugin metadata hosts and linters want (LV2.md): lv2:InstrumentPlugin
- *    (a class more specific than lv2:Plugin; Carla files only those as synths), doap:name, doap:license, doap:maintainer, rdfs:comment,
+ *    (a class more specific than lv2:Plugin; Carla files only those as synths), doap:name, doap:shortdesc, doap:license, doap:maintainer, rdfs:comment,
+ *    an lv2:project with a doap:name,
  *    even lv2:minorVersion and lv2:microVersion, required features only among
  *    urid:map, work:schedule and state:loadDefaultState, no lv2:inPlaceBroken,
  *    no option Ardour refuses as required, work:interface and state:interface
@@ -24,6 +30,7 @@
  *
  *   test_ttl        (LV2_PATH names the folder of ancestral.lv2) */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +42,7 @@
 #include <lv2/midi/midi.h>
 #include <lv2/options/options.h>
 #include <lv2/patch/patch.h>
+#include <lv2/port-groups/port-groups.h>
 #include <lv2/state/state.h>
 #include <lv2/units/units.h>
 
@@ -155,6 +163,93 @@ static int port_designation_is(const LilvPlugin *pl, const LilvPort *port, const
     return yes;
 }
 
+/* The one string value of subject's pred, or NULL (caller frees). */
+static LilvNode *world_string(const LilvNode *subject, const char *pred)
+{
+    LilvNode *p = uri(pred);
+    LilvNode *v = lilv_world_get(world, subject, p, NULL);
+    lilv_node_free(p);
+    if (v && !lilv_node_is_string(v)) {
+        lilv_node_free(v);
+        return NULL;
+    }
+    return v;
+}
+
+/* The group URI of control table group g. */
+static void group_uri(char *out, size_t cap, int g)
+{
+    snprintf(out, cap, "%s#group-%s", ANC_PLUGIN_URI, anc_port_groups[g].symbol);
+}
+
+/* Port sym (control table id, or -1 for a port that is not a control) is in
+ * exactly one pg:group, declared a pg:Group with an lv2:symbol and an
+ * rdfs:label; a control's group is the control table's. */
+static void check_group(const LilvPlugin *pl, const LilvPort *port, const char *sym, int id)
+{
+    LilvNode *group_p = uri(LV2_PORT_GROUPS__group);
+    LilvNodes *groups = lilv_port_get_value(pl, port, group_p);
+    lilv_node_free(group_p);
+    if (!check_true(groups && lilv_nodes_size(groups) == 1 &&
+                        lilv_node_is_uri(lilv_nodes_get_first(groups)),
+                    "port %s: not in exactly one pg:group", sym)) {
+        lilv_nodes_free(groups);
+        return;
+    }
+    const LilvNode *g = lilv_nodes_get_first(groups);
+    LilvNode *type = uri(NS_RDF "type"), *group_class = uri(LV2_PORT_GROUPS__Group);
+    check_true(lilv_world_ask(world, g, type, group_class), "port %s: its group <%s> is not "
+               "declared a pg:Group", sym, lilv_node_as_uri(g));
+    lilv_node_free(type);
+    lilv_node_free(group_class);
+    LilvNode *gsym = world_string(g, LV2_CORE__symbol), *label = world_string(g, NS_RDFS "label");
+    check_true(gsym && label, "port %s: its group <%s> has no lv2:symbol or no rdfs:label", sym,
+               lilv_node_as_uri(g));
+    if (id >= 0) {
+        const anc_control_group cg = anc_controls[id].group;
+        char want[256];
+        group_uri(want, sizeof want, cg);
+        check_true(!strcmp(lilv_node_as_uri(g), want),
+                   "port %s: pg:group <%s>, the control table says <%s>", sym,
+                   lilv_node_as_uri(g), want);
+    }
+    lilv_node_free(gsym);
+    lilv_node_free(label);
+    lilv_nodes_free(groups);
+}
+
+/* The control table's groups are declared with its symbols and labels. */
+static void check_groups(void)
+{
+    int before = check_failures;
+    for (int g = 0; g < ANC_GROUP_COUNT; g++) {
+        const anc_port_group *pg = &anc_port_groups[g];
+        for (int h = 0; h < g; h++)
+            check_true(strcmp(pg->symbol, anc_port_groups[h].symbol) != 0,
+                       "groups %d and %d share the symbol '%s'", h, g, pg->symbol);
+        char u[256];
+        group_uri(u, sizeof u, g);
+        LilvNode *node = uri(u);
+        LilvNode *sym = world_string(node, LV2_CORE__symbol),
+                 *label = world_string(node, NS_RDFS "label");
+        check_true(sym && !strcmp(lilv_node_as_string(sym), pg->symbol),
+                   "group <%s>: lv2:symbol '%s', the control table says '%s'", u,
+                   sym ? lilv_node_as_string(sym) : "(none)", pg->symbol);
+        check_true(label && !strcmp(lilv_node_as_string(label), pg->label),
+                   "group <%s>: rdfs:label '%s', the control table says '%s'", u,
+                   label ? lilv_node_as_string(label) : "(none)", pg->label);
+        int n = 0;
+        for (int id = 0; id < ANC_CONTROL_COUNT; id++)
+            n += anc_controls[id].group == (anc_control_group)g;
+        printf("  group %-9s '%s': %d controls\n", pg->symbol, pg->label, n);
+        lilv_node_free(sym);
+        lilv_node_free(label);
+        lilv_node_free(node);
+    }
+    printf("%s port groups: %d checked against core/controls.h\n",
+           check_failures == before ? "ok" : "FAIL", ANC_GROUP_COUNT);
+}
+
 static void check_ports(const LilvPlugin *pl)
 {
     int before = check_failures;
@@ -163,7 +258,8 @@ static void check_ports(const LilvPlugin *pl)
     LilvNode *input = uri(LV2_CORE__InputPort), *output = uri(LV2_CORE__OutputPort),
              *control = uri(LV2_CORE__ControlPort), *audio = uri(LV2_CORE__AudioPort),
              *atom = uri(LV2_ATOM__AtomPort), *toggled = uri(LV2_CORE__toggled),
-             *seq = uri(LV2_ATOM__Sequence), *buftype = uri(LV2_ATOM__bufferType);
+             *seq = uri(LV2_ATOM__Sequence), *buftype = uri(LV2_ATOM__bufferType),
+             *integer_p = uri(LV2_CORE__integer);
     anc_engine_params ep;
     anc_engine_params_default(&ep);
     int checked = 0;
@@ -189,10 +285,13 @@ static void check_ports(const LilvPlugin *pl)
         if (k == K_CONTROL_IN) {
             LilvNode *def = NULL, *min = NULL, *max = NULL;
             lilv_port_get_range(pl, port, &def, &min, &max);
-            int floats = def && min && max && lilv_node_is_float(def) &&
-                         lilv_node_is_float(min) && lilv_node_is_float(max);
-            check_true(floats, "port %s: default, minimum and maximum must all be float "
-                       "literals", sym);
+            /* lilv_node_is_float() is false for an integer literal, and
+             * lilv_node_is_int() for a decimal one. */
+            const int integer = lilv_port_has_property(pl, port, integer_p);
+            bool (*is_lit)(const LilvNode *) = integer ? lilv_node_is_int : lilv_node_is_float;
+            int literals = def && min && max && is_lit(def) && is_lit(min) && is_lit(max);
+            check_true(literals, "port %s: default, minimum and maximum must all be %s "
+                       "literals", sym, integer ? "integer (lv2:integer)" : "float");
             if (def && min && max) {
                 float d = lilv_node_as_float(def), lo = lilv_node_as_float(min),
                       hi = lilv_node_as_float(max);
@@ -219,11 +318,17 @@ static void check_ports(const LilvPlugin *pl)
         } else {
             printf("  %-2u %-12s %s\n", i, sym, kind_name(k));
         }
+        check_group(pl, port, sym, anc_port_control((int)i));
         if (i == ANC_PORT_LATENCY) {
             check_true(port_designation_is(pl, port, LV2_CORE__latency),
                        "latency: no lv2:designation lv2:latency");
             check_true(has_value(pl, port, LV2_CORE__maximum) == 1,
                        "latency: no lv2:maximum (Ardour's ceiling)");
+            LilvNode *max = NULL;
+            lilv_port_get_range(pl, port, NULL, NULL, &max);
+            check_true(lilv_port_has_property(pl, port, integer_p) && max && lilv_node_is_int(max),
+                       "latency: not lv2:integer with an integer lv2:maximum");
+            lilv_node_free(max);
         }
         if (i == ANC_PORT_ENABLED) {
             check_true(port_designation_is(pl, port, LV2_CORE__enabled),
@@ -259,6 +364,7 @@ static void check_ports(const LilvPlugin *pl)
     lilv_node_free(toggled);
     lilv_node_free(seq);
     lilv_node_free(buftype);
+    lilv_node_free(integer_p);
 }
 
 static LilvNodes *plugin_values(const LilvPlugin *pl, const char *pred)
@@ -284,7 +390,8 @@ static void check_metadata(const LilvPlugin *pl)
     lilv_nodes_free(types);
     static const char *must[] = {NS_DOAP "name", NS_DOAP "license", NS_DOAP "maintainer",
                                  NS_RDFS "comment", LV2_CORE__minorVersion,
-                                 LV2_CORE__microVersion};
+                                 LV2_CORE__microVersion, NS_DOAP "shortdesc",
+                                 LV2_CORE__project};
     for (size_t i = 0; i < sizeof must / sizeof *must; i++) {
         LilvNodes *v = plugin_values(pl, must[i]);
         check_true(v && lilv_nodes_size(v) == 1, "plugin: exactly one <%s> wanted", must[i]);
@@ -295,8 +402,22 @@ static void check_metadata(const LilvPlugin *pl)
         }
         if (v && i == 1)
             check_true(lilv_node_is_uri(lilv_nodes_get_first(v)), "doap:license is not a URI");
+        if (v && i == 6)
+            check_true(lilv_node_is_string(lilv_nodes_get_first(v)), "doap:shortdesc is not a "
+                       "string");
         lilv_nodes_free(v);
     }
+
+    /* lilv reads lv2:project's data only from the plugin's own files
+     * (manifest.ttl's rdfs:seeAlso). */
+    LilvNode *project = lilv_plugin_get_project(pl);
+    LilvNode *pname = project ? world_string(project, NS_DOAP "name") : NULL;
+    check_true(pname != NULL, "lv2:project %s has no doap:name",
+               project ? lilv_node_as_string(project) : "(none)");
+    if (pname)
+        printf("  project <%s>: %s\n", lilv_node_as_string(project), lilv_node_as_string(pname));
+    lilv_node_free(pname);
+    lilv_node_free(project);
 
     static const char *allowed[] = {LV2_URID__map, "http://lv2plug.in/ns/ext/worker#schedule",
                                     LV2_STATE__loadDefaultState};
@@ -391,6 +512,7 @@ int main(void)
     }
     printf("bundle %s\n", lilv_node_as_uri(lilv_plugin_get_bundle_uri(pl)));
     check_metadata(pl);
+    check_groups();
     check_ports(pl);
     lilv_world_free(world);
     return check_exit();

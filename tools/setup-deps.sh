@@ -17,7 +17,8 @@ pkgs=(
 )
 for arg in "$@"; do
   case "$arg" in
-    --hosts) pkgs+=(ardour jalv jackd2 jack-capture) ;;
+    # libelf-dev: lv2lint's ELF checks, when tests/test_lv2lint.sh builds it.
+    --hosts) pkgs+=(ardour jalv jackd2 jack-capture libelf-dev) ;;
     # Debian's torch, run by /usr/bin/python3 (not any python3 first on PATH).
     --bench) pkgs+=(python3 python3-numpy python3-torch) ;;
     *) echo "setup-deps: unknown flag '$arg' (--hosts, --bench)" >&2; exit 2 ;;
