@@ -2,7 +2,7 @@
  * `key: value` lines (definitions in DESIGN.md, "Metrics").
  *
  *   ancestral-eval --model MODEL.vae [--samples K] [--phase rtpghi|random]
- *                  [--seed S] [--threads T] [--quiet] INPUT...
+ *                  [--seed S] [--threads T] [--report FILE.html] [--quiet] INPUT...
  *
  * Inputs are read at the model's sample rate and framed with the model's STFT
  * settings and the model's own feature normalisation (never refitted: the model
@@ -29,6 +29,10 @@
  *    along the input's latent path (decode(mu(x)) of each frame, on linear bins
  *    at the frame's f0).
  *
+ * --report writes an HTML page (report.h) with the figures, the model's KL per
+ * latent dimension, a map of the input files in its two most important
+ * dimensions and the spectrograms of a few of them; it changes no figure.
+ *
  * Exit status: 0 ok, 1 runtime failure, 2 bad usage or unusable input. */
 #include <cblas.h>
 #include <errno.h>
@@ -46,6 +50,8 @@
 #include "model.h"
 #include "model_vae.h"
 #include "phase.h"
+#include "recon.h"
+#include "report.h"
 #include "rng.h"
 #include "stft.h"
 #include "vae.h"
@@ -54,9 +60,10 @@
 #define ELBO_DRAWS 4   /* noise draws the ELBO is averaged over */
 #define MIN_SAMPLES 64 /* the contract's least K for the importance-sampled log p(x) */
 #define BATCH 256      /* frames per encoder / decoder call */
+#define REPORT_SPECTRA 3 /* files whose spectrograms the report shows */
 
 typedef struct options {
-    const char *model;
+    const char *model, *report;
     int samples, threads, phase, quiet;
     unsigned long long seed;
 } options;
@@ -72,17 +79,20 @@ static void usage(FILE *f)
             "                        spectral convergence figures (default rtpghi)\n"
             "  --seed S              random seed (default 1)\n"
             "  --threads T           cores for the network (default 1)\n"
+            "  --report FILE.html    also write an HTML report: figures, KL per latent\n"
+            "                        dimension, a map of the inputs, spectrograms\n"
             "  --quiet               no progress bar\n",
             MIN_SAMPLES, MIN_SAMPLES);
 }
 
 static int parse(int argc, char **argv, options *o)
 {
-    enum { O_MODEL = 256, O_SAMPLES, O_PHASE, O_SEED, O_THREADS, O_QUIET, O_HELP };
+    enum { O_MODEL = 256, O_SAMPLES, O_PHASE, O_SEED, O_THREADS, O_QUIET, O_REPORT, O_HELP };
     static const struct option longopts[] = {
         {"model", required_argument, 0, O_MODEL}, {"samples", required_argument, 0, O_SAMPLES},
         {"phase", required_argument, 0, O_PHASE}, {"seed", required_argument, 0, O_SEED},
         {"threads", required_argument, 0, O_THREADS}, {"quiet", no_argument, 0, O_QUIET},
+        {"report", required_argument, 0, O_REPORT},
         {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
     *o = (options){.samples = MIN_SAMPLES, .threads = 1, .phase = ANC_PHASE_RTPGHI, .seed = 1};
     int c;
@@ -101,6 +111,7 @@ static int parse(int argc, char **argv, options *o)
         case O_SEED: o->seed = anc_cli_u64("--seed", optarg); break;
         case O_THREADS: o->threads = (int)anc_cli_int("--threads", optarg, 1, 256); break;
         case O_QUIET: o->quiet = 1; break;
+        case O_REPORT: o->report = optarg; break;
         case 'h': case O_HELP: usage(stdout); exit(ANC_EXIT_OK);
         default:
             anc_cli_die(ANC_EXIT_USAGE, "unknown or incomplete option '%s' (see --help)",
@@ -149,6 +160,9 @@ typedef struct evaluator {
     double elbo_sum, log_px_sum;
     anc_lsd lsd;
     anc_sc sc_true, sc_dec;
+    /* --report: the sum of the gated frames' posterior means [clips][L] and their count */
+    double *clip_mu;
+    size_t *clip_frames;
 } evaluator;
 
 /* ELBO, importance-sampled log p(x) and LSD for m gated frames x[m][D] whose
@@ -214,19 +228,15 @@ static void score_batch(evaluator *e, const float *x, const float *ref_db, const
 static void phase_sc(evaluator *e, const float *M, size_t nf, size_t n, anc_sc *acc)
 {
     const int nb = e->nb;
-    anc_phase_reset(e->ph);
-    for (size_t t = 0; t < nf; t++)
-        anc_phase_next(e->ph, e->method, M + t * nb, e->re + t * nb, e->im + t * nb,
-                       &e->rng_phase);
     anc_error err;
-    if (anc_stft_synthesize(e->st, e->re, e->im, nf, e->y, n, &err) != ANC_OK)
+    if (anc_recon_resynthesize(e->st, e->ph, e->method, &e->rng_phase, M, nf, n, e->re, e->im,
+                               e->y, e->remag, &err) != ANC_OK)
         anc_cli_die(ANC_EXIT_FAILURE, "resynthesis failed: %s", err.message);
-    anc_stft_analyze_magnitude(e->st, e->y, n, e->remag);
     for (size_t t = 0; t < nf; t++)
         anc_sc_add(acc, M + t * nb, e->remag + t * nb, nb);
 }
 
-static void eval_clip(evaluator *e, const anc_audio_clip *clip)
+static void eval_clip(evaluator *e, const anc_audio_clip *clip, size_t c)
 {
     const int D = e->D, nb = e->nb;
     const size_t nf = anc_stft_num_frames(e->st, clip->n);
@@ -250,24 +260,99 @@ static void eval_clip(evaluator *e, const anc_audio_clip *clip)
             ng++;
         }
     }
-    for (size_t i = 0; i < ng; i += BATCH)
-        score_batch(e, e->gated + i * D, e->gated_db + i * nb, e->gated_f0 + i,
-                    (int)(ng - i < BATCH ? ng - i : BATCH), clip->path);
+    for (size_t i = 0; i < ng; i += BATCH) {
+        int m = (int)(ng - i < BATCH ? ng - i : BATCH);
+        score_batch(e, e->gated + i * D, e->gated_db + i * nb, e->gated_f0 + i, m, clip->path);
+        for (int j = 0; e->clip_mu && j < m * e->L; j++)
+            e->clip_mu[c * (size_t)e->L + (size_t)(j % e->L)] += e->mu[j];
+    }
+    if (e->clip_frames)
+        e->clip_frames[c] = ng;
     e->frames += ng;
 
     /* The decoder's magnitudes along the clip's latent path, every frame. */
-    for (size_t i = 0; i < nf; i += BATCH) {
-        int m = (int)(nf - i < BATCH ? nf - i : BATCH);
-        anc_vae_encode(e->vae, e->feat + i * D, m, e->mu, NULL);
-        anc_vae_decode(e->vae, e->mu, m, e->f);
-        for (int j = 0; j < m; j++)
-            anc_frame_space_decode_mag(&e->fs, e->f + (size_t)j * D, e->anchor[i + (size_t)j],
-                                       anc_frame_level_mag(e->mag + (i + (size_t)j) * nb, nb),
-                                       e->dec_mag + (i + (size_t)j) * nb);
-    }
+    anc_recon_decode_path(e->vae, &e->fs, e->feat, e->anchor, e->mag, nf, e->mu, e->f,
+                          e->dec_mag);
 
     phase_sc(e, e->mag, nf, clip->n, &e->sc_true);
     phase_sc(e, e->dec_mag, nf, clip->n, &e->sc_dec);
+}
+
+/* The HTML report: the figures printed above, the model's KL per dimension (of
+ * its training frames), the inputs on the map and the spectrograms of up to
+ * REPORT_SPECTRA of them, evenly spaced in input order. */
+static void write_report(evaluator *e, const options *o, const anc_audio_corpus *corpus)
+{
+    const double t0 = anc_cli_now();
+    const anc_model_header *h = anc_model_get_header(e->model);
+    const int L = e->L;
+    anc_report_row rows[16];
+    size_t nr = 0;
+#define ROW(k, ...) (rows[nr].key = (k), snprintf(rows[nr].value, sizeof rows[nr].value, \
+                                                   __VA_ARGS__), nr++)
+    ROW("model", "%s", o->model);
+    ROW("representation", "%s, %d inputs, %d latent dimensions, %u Hz, FFT %u, hop %u",
+        e->fs.rel ? "pitch-relative" : "absolute (linear bins)", e->D, L, h->sample_rate,
+        h->n_fft, h->hop);
+    ROW("files", "%zu (%zu skipped), %zu frames above %.0f dBFS", corpus->n_clips,
+        corpus->summary.files_skipped, e->frames, ANC_LSD_GATE_DB);
+    ROW("lsd_db", "%.3f dB", anc_lsd_result(&e->lsd));
+    ROW("elbo_nats_per_frame", "%.3f", e->elbo_sum / (double)e->frames);
+    ROW("log_px_nats_per_frame", "%.3f (K = %d)", e->log_px_sum / (double)e->frames, e->K);
+    ROW("spectral_convergence_db", "%.2f dB (%s phase from the true magnitudes)",
+        anc_sc_result(&e->sc_true), anc_phase_method_name(e->method));
+    ROW("decoded_spectral_convergence_db", "%.2f dB", anc_sc_result(&e->sc_dec));
+    ROW("the model's training", "%u epochs, train LSD %.2f dB, validation LSD %.2f dB, "
+        "PCA validation LSD %.2f dB (0 = not measured)", h->epochs, (double)h->train_lsd_db,
+        (double)h->val_lsd_db, (double)h->pca_val_lsd_db);
+#undef ROW
+    anc_latent_stats ls;
+    anc_model_latent_stats(e->model, &ls);
+    double kl[ANC_MAX_LATENT];
+    for (int j = 0; j < L; j++)
+        kl[j] = (double)ls.kl[j];
+    anc_report_point *pts = xmalloc(corpus->n_clips, sizeof *pts);
+    size_t np = 0;
+    for (size_t c = 0; c < corpus->n_clips; c++) {
+        size_t n = e->clip_frames[c];
+        if (!n)
+            continue;
+        pts[np++] = (anc_report_point){anc_recon_basename(corpus->clips[c].path),
+                                       e->clip_mu[c * (size_t)L] / (double)n,
+                                       L > 1 ? e->clip_mu[c * (size_t)L + 1] / (double)n : 0.0,
+                                       0};
+    }
+    anc_report_spectra sp[REPORT_SPECTRA] = {{0}};
+    size_t ns = corpus->n_clips < REPORT_SPECTRA ? corpus->n_clips : REPORT_SPECTRA;
+    anc_error err;
+    for (size_t i = 0; i < ns; i++) {
+        const anc_audio_clip *clip = &corpus->clips[i * corpus->n_clips / ns];
+        if (anc_recon_spectra(&sp[i], anc_recon_basename(clip->path), e->vae, &e->fs, e->st,
+                              e->ph, clip->samples, clip->n, &err) != ANC_OK)
+            anc_cli_die(ANC_EXIT_FAILURE, "%s: %s", clip->path, err.message);
+    }
+    char spectra_note[160];
+    snprintf(spectra_note, sizeof spectra_note, "Up to the first %.1f s of %zu of the %zu input files.",
+             ANC_RECON_REPORT_HOPS * (double)h->hop / h->sample_rate, ns, corpus->n_clips);
+    anc_report r = {
+        .title = "ancestral-eval report",
+        .subtitle = anc_recon_basename(o->model),
+        .rows = rows, .n_rows = nr,
+        .history_note = "A model file keeps no per-epoch history: ancestral-train --report "
+                        "draws the curves while it trains.",
+        .pca_train_lsd_db = NAN, .pca_val_lsd_db = NAN,
+        .n_latent = L, .latent_kl = kl,
+        .latent_note = "KL per frame of each latent dimension on the model's training frames "
+                       "(stored in the model), in knob order: z1 matters most.",
+        .points = pts, .n_points = np,
+        .spectra = sp, .n_spectra = ns, .spectra_note = spectra_note,
+    };
+    if (anc_report_write(&r, o->report, &err) != ANC_OK)
+        anc_cli_die(ANC_EXIT_FAILURE, "cannot write the report: %s", err.message);
+    for (size_t i = 0; i < ns; i++)
+        anc_recon_spectra_free(&sp[i]);
+    free(pts);
+    printf("report: %s\nreport_seconds: %.2f\n", o->report, anc_cli_now() - t0);
 }
 
 int main(int argc, char **argv)
@@ -352,11 +437,16 @@ int main(int argc, char **argv)
     e.db_a = xmalloc(nb, sizeof(float));
     e.db_b = xmalloc(nb, sizeof(float));
     e.lw = xmalloc(BATCH * K, sizeof(double));
+    if (o.report) {
+        e.clip_mu = xmalloc(corpus->n_clips * L, sizeof(double));
+        e.clip_frames = xmalloc(corpus->n_clips, sizeof(size_t));
+        memset(e.clip_mu, 0, corpus->n_clips * L * sizeof(double));
+    }
 
     const int tty = anc_cli_is_tty() && !o.quiet;
     double done = 0.0;
     for (size_t c = 0; c < corpus->n_clips; c++) {
-        eval_clip(&e, &corpus->clips[c]);
+        eval_clip(&e, &corpus->clips[c], c);
         done += (double)corpus->clips[c].n / (double)h->sample_rate;
         if (tty) {
             char extra[64];
@@ -384,12 +474,14 @@ int main(int argc, char **argv)
     printf("phase_method: %s\n", anc_phase_method_name(e.method));
     printf("spectral_convergence_db: %.4f\n", anc_sc_result(&e.sc_true));
     printf("decoded_spectral_convergence_db: %.4f\n", anc_sc_result(&e.sc_dec));
+    if (o.report)
+        write_report(&e, &o, corpus);
     printf("elapsed_seconds: %.2f\n", anc_cli_now() - t0);
 
     free(e.mag); free(e.feat); free(e.gated); free(e.dec_mag); free(e.re); free(e.im);
     free(e.remag); free(e.gated_db); free(e.anchor); free(e.gated_f0); free(e.voiced);
     free(e.y); free(e.mu); free(e.lv); free(e.eps); free(e.z); free(e.f);
-    free(e.db_a); free(e.db_b); free(e.lw);
+    free(e.db_a); free(e.db_b); free(e.lw); free(e.clip_mu); free(e.clip_frames);
     anc_phase_free(e.ph);
     anc_frame_space_clear(&e.fs);
     anc_stft_free(e.st);

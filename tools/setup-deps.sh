@@ -3,7 +3,8 @@
 # testing Ancestral need, when any is missing. Idempotent: a machine that has
 # them all is left alone (no apt-get at all).
 #   tools/setup-deps.sh            build + test dependencies
-#   tools/setup-deps.sh --hosts    also the real-host test dependencies
+#   tools/setup-deps.sh --hosts    also the real-host test dependencies and the
+#                                  browser that loads the HTML reports (chromium)
 #   tools/setup-deps.sh --bench    also PyTorch, the baseline of tools/bench/
 # Flags combine (--hosts --bench).
 set -euo pipefail
@@ -11,14 +12,15 @@ set -euo pipefail
 pkgs=(
   gcc libc6-dev meson ninja-build pkg-config
   libfftw3-dev libopenblas-dev liblapacke-dev
-  libsndfile1-dev libsamplerate0-dev libsmf-dev
+  libsndfile1-dev libsamplerate0-dev libsmf-dev libpng-dev
   lv2-dev liblilv-dev lilv-utils sordi serdi
   fluidsynth timgm6mb-soundfont musescore-general-soundfont-small aubio-tools
 )
 for arg in "$@"; do
   case "$arg" in
-    # libelf-dev: lv2lint's ELF checks, when tests/test_lv2lint.sh builds it.
-    --hosts) pkgs+=(ardour jalv jackd2 jack-capture libelf-dev) ;;
+    # libelf-dev: lv2lint's ELF checks, when tests/test_lv2lint.sh builds it;
+    # chromium: tests/test_report.sh loads the training report in a real browser.
+    --hosts) pkgs+=(ardour jalv jackd2 jack-capture libelf-dev chromium) ;;
     # Debian's torch, run by /usr/bin/python3 (not any python3 first on PATH).
     --bench) pkgs+=(python3 python3-numpy python3-torch) ;;
     *) echo "setup-deps: unknown flag '$arg' (--hosts, --bench)" >&2; exit 2 ;;

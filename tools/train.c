@@ -6,7 +6,8 @@
  * f0, relfreq.h) with a file-level validation split (dataset), train the VAE
  * with minibatch Adam, KL warm-up and gradient clipping, checkpoint every epoch and on
  * SIGINT/SIGTERM, then order the latents by importance, measure the model against
- * a PCA baseline, and save it atomically. Reproducible: the same inputs, seed and
+ * a PCA baseline, and save it atomically. With --report, an HTML page of the run
+ * (report.h) is rewritten after every epoch and completed at the end. Reproducible: the same inputs, seed and
  * thread count give a byte-identical model, with or without a resume in between. */
 #include <cblas.h>
 #include <errno.h>
@@ -33,13 +34,16 @@
 #include "model.h"
 #include "model_vae.h"
 #include "pca.h"
+#include "phase.h"
 #include "presets.h"
+#include "recon.h"
+#include "report.h"
 #include "rng.h"
 #include "stft.h"
 #include "vae.h"
 
 typedef struct options {
-    const char *out, *checkpoint, *presets, *presets_model, *log, *dump;
+    const char *out, *checkpoint, *presets, *presets_model, *log, *dump, *report;
     int latent, n_hidden, hidden[ANC_MAX_HIDDEN], act;
     int epochs, batch, threads, rate, fft, hop, resume, quiet;
     int pitch;             /* anc_pitch_mode */
@@ -98,6 +102,10 @@ static void usage(FILE *f)
             "  --presets-model IRI   model reference written in the presets (default: the\n"
             "                        model's absolute file URI; e.g. a path relative to the bundle)\n"
             "  --log FILE.csv        per-epoch figures for plotting\n"
+            "  --report FILE.html    an HTML report, rewritten after every epoch (reload it\n"
+            "                        while training runs): loss, KL and LSD per epoch, and at\n"
+            "                        the end the KL per latent dimension, a map of the files\n"
+            "                        and spectrograms of validation files\n"
             "  --quiet               only the final summary\n"
             "  --dump-frames FILE    write the normalised training frames (for benchmarks:\n"
             "                        int32 frames, int32 bins, then float32 values, little-endian)\n"
@@ -122,7 +130,7 @@ static void parse(int argc, char **argv, options *o, int *first_input)
     enum { O_LATENT = 256, O_HIDDEN, O_ACT, O_EPOCHS, O_BATCH, O_LR, O_BETA, O_WARMUP, O_CLIP,
            O_SEED, O_THREADS, O_RATE, O_FFT, O_HOP, O_VAL, O_CKPT, O_RESUME, O_PRESETS, O_LOG,
            O_QUIET, O_STOP, O_DUMP, O_FAULT, O_PMODEL, O_PITCH, O_PPO, O_F0MIN, O_LEVEL, O_LEVEL_DB,
-           O_HELP };
+           O_REPORT, O_HELP };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'}, {"latent", required_argument, 0, O_LATENT},
         {"hidden", required_argument, 0, O_HIDDEN}, {"activation", required_argument, 0, O_ACT},
@@ -141,7 +149,7 @@ static void parse(int argc, char **argv, options *o, int *first_input)
         {"presets-model", required_argument, 0, O_PMODEL},
         {"pitch", required_argument, 0, O_PITCH},
         {"points-per-octave", required_argument, 0, O_PPO},
-        {"f0-min", required_argument, 0, O_F0MIN},
+        {"f0-min", required_argument, 0, O_F0MIN}, {"report", required_argument, 0, O_REPORT},
         {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
     *o = (options){.latent = 8, .n_hidden = 2, .hidden = {512, 256}, .act = ANC_ACT_SILU,
                    .epochs = 30, .batch = 256, .threads = anc_cli_cores(), .rate = 44100, .fft = 2048,
@@ -190,6 +198,7 @@ static void parse(int argc, char **argv, options *o, int *first_input)
         case O_RESUME: o->resume = 1; break;
         case O_PRESETS: o->presets = optarg; break;
         case O_LOG: o->log = optarg; break;
+        case O_REPORT: o->report = optarg; break;
         case O_QUIET: o->quiet = 1; break;
         case O_DUMP: o->dump = optarg; break;
         case O_PMODEL: o->presets_model = optarg; break;
@@ -486,6 +495,26 @@ static double pca_lsd(const anc_pca *p, const anc_dataset *ds, const size_t *idx
 
 /* ---- models and checkpoints ---------------------------------------------- */
 
+/* The figures of every epoch so far, for the report; a checkpoint carries them
+ * (record "train.history") so a resumed run draws the whole run. */
+typedef struct history {
+    anc_report_epoch *e;
+    size_t n, cap;
+} history;
+
+static void history_add(history *h, const anc_report_epoch *e)
+{
+    if (h->n == h->cap) {
+        size_t cap = h->cap ? 2 * h->cap : 64;
+        anc_report_epoch *p = realloc(h->e, cap * sizeof *p);
+        if (!p)
+            anc_cli_die(ANC_EXIT_FAILURE, "out of memory for the training history");
+        h->e = p;
+        h->cap = cap;
+    }
+    h->e[h->n++] = *e;
+}
+
 static anc_model *new_model(const options *o, const anc_vae_config *cfg, const anc_dataset *ds,
                             const float *params)
 {
@@ -529,7 +558,7 @@ static anc_model *new_model(const options *o, const anc_vae_config *cfg, const a
  * moments ("train.adam.m", "train.adam.v") and the loop state (STATE_FIELDS) as
  * extra records. Written atomically. */
 static void write_checkpoint(const options *o, anc_vae *vae, const anc_dataset *ds,
-                             const state *s)
+                             const state *s, const history *hist)
 {
     anc_model *m = new_model(o, anc_vae_get_config(vae), ds, anc_vae_params(vae));
     anc_model_header_mut(m)->epochs = (uint32_t)s->epoch;
@@ -537,13 +566,28 @@ static void write_checkpoint(const options *o, anc_vae *vae, const anc_dataset *
     size_t np = anc_vae_num_params(vae);
     if (anc_model_set_extra(m, "train.adam.m", ANC_DTYPE_F32, anc_vae_adam_m(vae), np, &err) ||
         anc_model_set_extra(m, "train.adam.v", ANC_DTYPE_F32, anc_vae_adam_v(vae), np, &err) ||
-        put_state(m, s, &err) || anc_model_save(m, o->checkpoint, &err))
+        put_state(m, s, &err))
+        anc_cli_die(ANC_EXIT_FAILURE, "cannot write checkpoint: %s", err.message);
+    if (hist->n) {
+        float *v = malloc(hist->n * ANC_REPORT_EPOCH_VALUES * sizeof *v);
+        if (!v)
+            anc_cli_die(ANC_EXIT_FAILURE, "out of memory for the training history");
+        anc_report_history_to_values(hist->e, hist->n, v);
+        anc_status st = anc_model_set_extra(m, "train.history", ANC_DTYPE_F32, v,
+                                            hist->n * ANC_REPORT_EPOCH_VALUES, &err);
+        free(v);
+        if (st != ANC_OK)
+            anc_cli_die(ANC_EXIT_FAILURE, "cannot write checkpoint: %s", err.message);
+    }
+    if (anc_model_save(m, o->checkpoint, &err) != ANC_OK)
         anc_cli_die(ANC_EXIT_FAILURE, "cannot write checkpoint: %s", err.message);
     anc_model_free(m);
 }
 
-/* Loads the checkpoint into vae and s; dies when it does not fit this run. */
-static void read_checkpoint(const options *o, anc_vae *vae, const anc_dataset *ds, state *s)
+/* Loads the checkpoint into vae, s and hist (the epochs it has figures of; a
+ * checkpoint without them resumes with none); dies when it does not fit this run. */
+static void read_checkpoint(const options *o, anc_vae *vae, const anc_dataset *ds, state *s,
+                            history *hist)
 {
     anc_model *m;
     anc_error err;
@@ -594,6 +638,13 @@ static void read_checkpoint(const options *o, anc_vae *vae, const anc_dataset *d
     memcpy(anc_vae_params(vae), anc_model_params_const(m), np * sizeof(float));
     memcpy(anc_vae_adam_m(vae), am, np * sizeof(float));
     memcpy(anc_vae_adam_v(vae), av, np * sizeof(float));
+    const float *hv = anc_model_get_extra(m, "train.history", ANC_DTYPE_F32, &n);
+    for (size_t i = 0; hv && i + ANC_REPORT_EPOCH_VALUES <= n; i += ANC_REPORT_EPOCH_VALUES) {
+        anc_report_epoch e;
+        anc_report_history_from_values(hv + i, ANC_REPORT_EPOCH_VALUES, &e, 1);
+        if (e.epoch <= s->epoch) /* figures of epochs the checkpoint completed only */
+            history_add(hist, &e);
+    }
     anc_model_free(m);
 }
 
@@ -650,17 +701,17 @@ static void latent_stats(anc_vae *vae, const anc_dataset *ds, double *kl, double
     free(x); free(mu); free(lv); free(sq);
 }
 
-static void write_presets(const options *o, anc_vae *vae, const anc_dataset *ds,
-                          const anc_audio_corpus *corpus)
+/* The sum of the posterior means of each clip's frames, sum[clip][L], and the
+ * frames counted, cnt[clip] (both n_clips long, calloc'd; the caller frees). */
+static void clip_mu_sums(anc_vae *vae, const anc_dataset *ds, size_t n_clips, double **sum_out,
+                         size_t **cnt_out)
 {
     const int D = ds->n_input, L = anc_vae_get_config(vae)->n_latent;
-    anc_preset *ps = calloc(corpus->n_clips, sizeof *ps);
-    double *sum = calloc(corpus->n_clips * (size_t)L, sizeof *sum);
-    size_t *cnt = calloc(corpus->n_clips, sizeof *cnt);
-    char **labels = calloc(corpus->n_clips, sizeof *labels);
+    double *sum = calloc(n_clips * (size_t)L, sizeof *sum);
+    size_t *cnt = calloc(n_clips, sizeof *cnt);
     float *mu = malloc(sizeof(float) * L);
-    if (!ps || !sum || !cnt || !labels || !mu)
-        anc_cli_die(ANC_EXIT_FAILURE, "out of memory for presets");
+    if (!sum || !cnt || !mu)
+        anc_cli_die(ANC_EXIT_FAILURE, "out of memory for the files' latent means");
     for (size_t i = 0; i < ds->n_frames; i++) {
         uint32_t c = ds->clip[i];
         anc_vae_encode(vae, ds->z + i * D, 1, mu, NULL);
@@ -668,6 +719,22 @@ static void write_presets(const options *o, anc_vae *vae, const anc_dataset *ds,
             sum[c * L + l] += mu[l];
         cnt[c]++;
     }
+    free(mu);
+    *sum_out = sum;
+    *cnt_out = cnt;
+}
+
+static void write_presets(const options *o, anc_vae *vae, const anc_dataset *ds,
+                          const anc_audio_corpus *corpus)
+{
+    const int L = anc_vae_get_config(vae)->n_latent;
+    anc_preset *ps = calloc(corpus->n_clips, sizeof *ps);
+    char **labels = calloc(corpus->n_clips, sizeof *labels);
+    if (!ps || !labels)
+        anc_cli_die(ANC_EXIT_FAILURE, "out of memory for presets");
+    double *sum;
+    size_t *cnt;
+    clip_mu_sums(vae, ds, corpus->n_clips, &sum, &cnt);
     size_t n = 0;
     for (size_t c = 0; c < corpus->n_clips; c++) {
         if (!cnt[c])
@@ -697,7 +764,7 @@ static void write_presets(const options *o, anc_vae *vae, const anc_dataset *ds,
         fprintf(stderr, "wrote %zu presets to %s\n", n, o->presets);
     for (size_t i = 0; i < n; i++)
         free(labels[i]);
-    free(labels); free(ps); free(sum); free(cnt); free(mu); free(abs); free(uri);
+    free(labels); free(ps); free(sum); free(cnt); free(abs); free(uri);
 }
 
 /* The normalised training frames in file order, for comparing trainers on the
@@ -742,6 +809,9 @@ typedef struct trainer {
     long long batches_this_run;   /* for --stop-after-batches */
     double train_time, frames_done; /* whole epochs only, for frames_per_second */
     eval_result last_val;         /* shown in the progress bar */
+    history hist;                 /* figures per epoch */
+    int pca_done;                 /* the PCA baseline below is measured */
+    double pca_train, pca_val;    /* its LSD on the training and validation frames */
 } trainer;
 
 /* The outputs checked before any work (model, checkpoint, log), stale
@@ -757,6 +827,10 @@ static void open_outputs(trainer *t)
     check_writable("checkpoint", o->checkpoint);
     remove_stale_temporaries(o->out);
     remove_stale_temporaries(o->checkpoint);
+    if (o->report) {
+        check_writable("report", o->report);
+        remove_stale_temporaries(o->report);
+    }
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     if (o->log) {
@@ -769,6 +843,10 @@ static void open_outputs(trainer *t)
                              "train_lsd_db,val_elbo,val_lsd_db,skipped_batches\n");
     }
 }
+
+typedef struct figures figures;
+static void pca_baseline(trainer *t);
+static void write_report(trainer *t, const figures *fg);
 
 /* The corpus from the inputs, and its gated, normalised frames. */
 static void read_frames(trainer *t, const char *const *inputs, size_t n_inputs)
@@ -844,7 +922,7 @@ static void setup_training(trainer *t)
     s->rng_epoch = s->rng;
     s->n_train = ds->n_train;
     if (o->resume && access(o->checkpoint, F_OK) == 0) {
-        read_checkpoint(o, t->vae, ds, s);
+        read_checkpoint(o, t->vae, ds, s, &t->hist);
         if (!o->quiet)
             fprintf(stderr, "resuming from %s at epoch %d, batch %lld\n", o->checkpoint,
                     s->epoch + 1, s->batch);
@@ -868,6 +946,8 @@ static void setup_training(trainer *t)
         t->probe[i] = ds->train[i * ds->n_train / t->n_probe];
     t->per_epoch = (long long)((ds->n_train + (size_t)o->batch - 1) / (size_t)o->batch);
     t->last_val = (eval_result){NAN, NAN, NAN, NAN};
+    if (o->report)
+        pca_baseline(t);
 }
 
 static double kl_weight(const options *o, long long step)
@@ -958,7 +1038,7 @@ static int train_epoch(trainer *t)
         if (interrupted || (o->stop_after >= 0 && t->batches_this_run >= o->stop_after)) {
             if (t->tty)
                 anc_cli_progress_end();
-            write_checkpoint(o, t->vae, t->ds, s);
+            write_checkpoint(o, t->vae, t->ds, s, &t->hist);
             fprintf(stderr, "%s: interrupted at epoch %d batch %lld; checkpoint written to %s "
                     "(continue with --resume)\n", anc_cli_program(), s->epoch + 1, s->batch,
                     o->checkpoint);
@@ -1008,24 +1088,51 @@ static void finish_epoch(trainer *t)
     t->good_adam = s->adam;
     state saved = *s;
     saved.epoch = s->epoch + 1; /* the loop counts this epoch as done only after */
-    write_checkpoint(o, t->vae, ds, &saved);
+    history_add(&t->hist, &(anc_report_epoch){
+        .epoch = s->epoch + 1, .train_loss = tr + tk, .val_loss = -t->last_val.elbo,
+        .train_kl = tk, .val_kl = t->last_val.kl, .train_lsd_db = tre.lsd_db,
+        .val_lsd_db = t->last_val.lsd_db, .beta = kl_weight(o, s->step)});
+    write_checkpoint(o, t->vae, ds, &saved, &t->hist);
+    if (o->report)
+        write_report(t, NULL);
 }
 
 /* What a finished run measured: the latents' statistics in the original order
  * and their order by importance, and the final figures. */
-typedef struct figures {
+struct figures {
     double kl[ANC_MAX_LATENT], mean[ANC_MAX_LATENT], sd[ANC_MAX_LATENT];
     int perm[ANC_MAX_LATENT]; /* perm[j]: the dimension that becomes knob j */
     eval_result train, val;
     double pca_train, pca_val;
-} figures;
+};
+
+/* The PCA baseline's LSD on the training and validation frames (NAN where not
+ * measured), once per run: --report draws it from the first epoch on. */
+static void pca_baseline(trainer *t)
+{
+    const anc_dataset *ds = t->ds;
+    const int D = ds->n_input, L = t->cfg.n_latent;
+    if (t->pca_done)
+        return;
+    t->pca_done = 1;
+    anc_pca *pca = NULL;
+    anc_error err;
+    t->pca_val = t->pca_train = NAN;
+    if (anc_pca_fit(ds->z, ds->train, ds->n_train, D, L < D ? L : D, &pca, &err) == ANC_OK) {
+        t->pca_train = pca_lsd(pca, ds, ds->train, ds->n_train);
+        if (ds->n_val)
+            t->pca_val = pca_lsd(pca, ds, ds->val, ds->n_val);
+        anc_pca_free(pca);
+    } else {
+        anc_cli_warn("PCA baseline skipped: %s", err.message);
+    }
+}
 
 /* Orders the latents by importance and measures the model, on the training and
  * validation frames, against the PCA baseline. */
 static void measure(trainer *t, figures *fg)
 {
     const anc_dataset *ds = t->ds;
-    const int D = ds->n_input, L = t->cfg.n_latent;
     anc_error err;
     latent_stats(t->vae, ds, fg->kl, fg->mean, fg->sd, fg->perm);
     if (anc_vae_permute_latents(t->vae, fg->perm, &err) != ANC_OK)
@@ -1036,16 +1143,9 @@ static void measure(trainer *t, figures *fg)
     anc_rng_seed(&erng, t->o.seed * 7919ULL + 17);
     fg->val = ds->n_val ? evaluate(t->vae, ds, ds->val, ds->n_val, &erng)
                         : (eval_result){NAN, NAN, NAN, NAN};
-    anc_pca *pca = NULL;
-    fg->pca_val = fg->pca_train = NAN;
-    if (anc_pca_fit(ds->z, ds->train, ds->n_train, D, L < D ? L : D, &pca, &err) == ANC_OK) {
-        fg->pca_train = pca_lsd(pca, ds, ds->train, ds->n_train);
-        if (ds->n_val)
-            fg->pca_val = pca_lsd(pca, ds, ds->val, ds->n_val);
-        anc_pca_free(pca);
-    } else {
-        anc_cli_warn("PCA baseline skipped: %s", err.message);
-    }
+    pca_baseline(t);
+    fg->pca_train = t->pca_train;
+    fg->pca_val = t->pca_val;
 }
 
 /* The model file, with its figures and latent statistics in knob order. */
@@ -1108,6 +1208,127 @@ static void print_summary(const trainer *t, const figures *fg)
     printf("\nseconds: %.1f\n", anc_cli_now() - t->t0);
 }
 
+/* The report's spectrograms: REPORT_SPECTRA validation files (training files when
+ * there are none), evenly spaced in clip order. */
+#define REPORT_SPECTRA 3
+static size_t report_spectra(trainer *t, anc_report_spectra *sp, char *note, size_t cap)
+{
+    const anc_dataset *ds = t->ds;
+    const anc_audio_corpus *corpus = t->corpus;
+    const int want_val = ds->val_files > 0;
+    size_t pick[REPORT_SPECTRA], n_cand = 0, ns = 0;
+    for (size_t c = 0; c < ds->n_clips; c++)
+        n_cand += ds->is_val[c] == want_val;
+    size_t k = n_cand < REPORT_SPECTRA ? n_cand : REPORT_SPECTRA;
+    for (size_t c = 0, i = 0; c < ds->n_clips && ns < k; c++) {
+        if (ds->is_val[c] != want_val)
+            continue;
+        if (i++ == ns * n_cand / k)
+            pick[ns++] = c;
+    }
+    anc_stft *st = NULL;
+    anc_phase *ph = NULL;
+    anc_error err;
+    if (anc_stft_create(&st, t->o.fft, t->o.hop, &err) != ANC_OK ||
+        anc_phase_create(&ph, t->o.fft, t->o.hop, &err) != ANC_OK)
+        anc_cli_die(ANC_EXIT_FAILURE, "cannot draw the report's spectrograms: %s", err.message);
+    for (size_t i = 0; i < ns; i++) {
+        const anc_audio_clip *clip = &corpus->clips[pick[i]];
+        if (anc_recon_spectra(&sp[i], anc_recon_basename(clip->path), t->vae, &ds->space, st, ph,
+                              clip->samples, clip->n, &err) != ANC_OK)
+            anc_cli_die(ANC_EXIT_FAILURE, "%s: %s", clip->path, err.message);
+    }
+    anc_phase_free(ph);
+    anc_stft_free(st);
+    snprintf(note, cap, "Up to the first %.1f s of %zu of the %zu %s files.",
+             ANC_RECON_REPORT_HOPS * (double)t->o.hop / t->o.rate, ns, n_cand,
+             want_val ? "validation" : "training (there are no validation)");
+    return ns;
+}
+
+/* --report: the page of the run so far. Every epoch (fg NULL) the curves; at the
+ * end (fg, latents in knob order) also the KL per dimension, the map of the
+ * files and the spectrograms. */
+static void write_report(trainer *t, const figures *fg)
+{
+    const double t0 = anc_cli_now();
+    const options *o = &t->o;
+    const anc_dataset *ds = t->ds;
+    const int L = t->cfg.n_latent;
+    anc_report_row rows[16];
+    size_t nr = 0;
+#define ROW(k, ...) (rows[nr].key = (k), snprintf(rows[nr].value, sizeof rows[nr].value, \
+                                                   __VA_ARGS__), nr++)
+    ROW("model", "%s%s", o->out, fg ? "" : " (training)");
+    ROW("epochs", "%zu of %d", t->hist.n ? (size_t)t->hist.e[t->hist.n - 1].epoch : (size_t)0,
+        o->epochs);
+    ROW("files", "%zu training, %zu validation (%zu skipped)", ds->train_files, ds->val_files,
+        t->corpus->summary.files_skipped);
+    ROW("frames", "%zu training, %zu validation", ds->n_train, ds->n_val);
+    char hidden[96] = "";
+    for (int i = 0; i < t->cfg.n_hidden; i++)
+        snprintf(hidden + strlen(hidden), sizeof hidden - strlen(hidden), "%s%d", i ? "-" : "",
+                 t->cfg.hidden[i]);
+    ROW("network", "%d inputs (%s), hidden %s, %d latent dimensions, %zu parameters",
+        ds->n_input, ds->space.rel ? "pitch-relative" : "linear bins",
+        t->cfg.n_hidden ? hidden : "none", L, t->np);
+    ROW("STFT", "%d Hz, FFT %d, hop %d", o->rate, o->fft, o->hop);
+    ROW("training", "batch %d, learning rate %g, beta %g after %ld warm-up steps, seed %llu",
+        o->batch, o->lr, o->beta, o->warmup, o->seed);
+    if (fg) {
+        ROW("LSD", "training %.2f dB, validation %.2f dB (PCA: %.2f dB, %.2f dB)",
+            fg->train.lsd_db, fg->val.lsd_db, fg->pca_train, fg->pca_val);
+        ROW("validation ELBO", "%.3f nats per frame (KL %.3f)", fg->val.elbo, fg->val.kl);
+    }
+#undef ROW
+    double kl[ANC_MAX_LATENT];
+    anc_report_point *pts = NULL;
+    anc_report_spectra sp[REPORT_SPECTRA] = {{0}};
+    char note[160] = "";
+    size_t np = 0, ns = 0;
+    if (fg) {
+        for (int j = 0; j < L; j++)
+            kl[j] = fg->kl[fg->perm[j]];
+        double *sum;
+        size_t *cnt;
+        clip_mu_sums(t->vae, ds, ds->n_clips, &sum, &cnt);
+        pts = calloc(ds->n_clips, sizeof *pts);
+        if (!pts)
+            anc_cli_die(ANC_EXIT_FAILURE, "out of memory for the report");
+        for (size_t c = 0; c < ds->n_clips; c++)
+            if (cnt[c])
+                pts[np++] = (anc_report_point){
+                    anc_recon_basename(t->corpus->clips[c].path), sum[c * L] / (double)cnt[c],
+                    L > 1 ? sum[c * L + 1] / (double)cnt[c] : 0.0, ds->is_val[c]};
+        free(sum);
+        free(cnt);
+        ns = report_spectra(t, sp, note, sizeof note);
+    }
+    anc_report r = {
+        .title = "ancestral-train report",
+        .subtitle = fg ? "Training finished." : "Training: this page is rewritten after every "
+                                                "epoch; reload it to follow the run.",
+        .rows = rows, .n_rows = nr,
+        .history = t->hist.e, .n_epochs = t->hist.n, .epochs_planned = o->epochs,
+        .pca_train_lsd_db = t->pca_train, .pca_val_lsd_db = t->pca_val,
+        .n_latent = L, .latent_kl = fg ? kl : NULL,
+        .latent_note = "Mean KL per training frame of each latent dimension, in knob order: "
+                       "the trainer orders them by importance, so z1 matters most.",
+        .points = pts, .n_points = np,
+        .spectra = sp, .n_spectra = ns, .spectra_note = fg ? note : NULL,
+        .pending_note = "Drawn when training ends (the latent dimensions are ordered by "
+                        "importance then).",
+    };
+    anc_error err;
+    if (anc_report_write(&r, o->report, &err) != ANC_OK)
+        anc_cli_die(ANC_EXIT_FAILURE, "cannot write the report: %s", err.message);
+    for (size_t i = 0; i < ns; i++)
+        anc_recon_spectra_free(&sp[i]);
+    free(pts);
+    if (fg && !o->quiet)
+        fprintf(stderr, "wrote the report %s in %.2f s\n", o->report, anc_cli_now() - t0);
+}
+
 /* After the last epoch: measure, save the model and the presets, summarise. */
 static void finish(trainer *t)
 {
@@ -1116,6 +1337,8 @@ static void finish(trainer *t)
     save_model(t, &fg);
     if (t->o.presets)
         write_presets(&t->o, t->vae, t->ds, t->corpus);
+    if (t->o.report)
+        write_report(t, &fg);
     print_summary(t, &fg);
 }
 
@@ -1128,6 +1351,7 @@ static void teardown(trainer *t)
     free(t->xb);
     free(t->eps);
     free(t->probe);
+    free(t->hist.e);
     anc_vae_free(t->vae);
     anc_dataset_free(t->ds);
     anc_audio_corpus_free(t->corpus);
