@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "fastmath.h"
 #include "feature.h"
@@ -87,6 +88,24 @@ void anc_synth_features_to_mag(const anc_relfreq *rel, const float *mean, const 
     anc_relfreq_to_linear(rel, scratch, f0, floor_db, lin);
     for (int k = 0; k < model_bins; k++)
         lin[k] = anc_expf_fast(lin[k] * ln);
+}
+
+void anc_synth_encode_frame(const anc_relfreq *rel, const float *mean, const float *std,
+                            int level_norm, const float *db, int n_bins, float f0,
+                            float *scratch, float *z, int D)
+{
+    if (level_norm) {
+        memcpy(scratch, db, sizeof(float) * (size_t)n_bins);
+        anc_frame_level_shift(scratch, n_bins, -anc_frame_level_db(db, n_bins),
+                              ANC_FEATURE_FLOOR_DB);
+        db = scratch;
+    }
+    if (rel) {
+        anc_relfreq_from_linear(rel, db, f0, ANC_FEATURE_FLOOR_DB, z);
+        anc_features_normalize(mean, std, z, z, D);
+    } else {
+        anc_features_normalize(mean, std, db, z, D);
+    }
 }
 
 void anc_synth_set_level(float *mag, int n, float level_db)

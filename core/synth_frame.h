@@ -1,7 +1,8 @@
 /* synth_frame.h — the pieces of frame synthesis that the synth engine
  * (engine.h) and the transfer engine (transfer.h) share: the synthesis STFT
  * for a model at a host rate, decoded features turned into magnitudes on the
- * model's linear bins, a frame set to a level, and harmonic phase.
+ * model's linear bins (and the way back, for the transfer engine's encoder),
+ * a frame set to a level, and harmonic phase.
  *
  * Every per-frame function here is real-time safe (no allocation, lock or
  * I/O); anc_synth_geometry_for() is plain arithmetic. */
@@ -42,6 +43,15 @@ anc_status anc_synth_cannot_run(anc_error *err, anc_status s, const anc_model_he
 void anc_synth_features_to_mag(const anc_relfreq *rel, const float *mean, const float *std,
                                const float *feat, int D, float f0, float floor_db,
                                float *scratch, float *lin, int model_bins);
+
+/* The analysis twin of anc_synth_features_to_mag(), the way the trainer makes
+ * its features: levels db[n_bins] on the model's linear bins -> normalised
+ * features z[D]. A level-normalised model (level_norm) sees the frame shifted to
+ * level 0 dB first (feature.h, "Frame level"); a relative one (rel not NULL)
+ * sees it on the axis at anchor f0. scratch [n_bins]. */
+void anc_synth_encode_frame(const anc_relfreq *rel, const float *mean, const float *std,
+                            int level_norm, const float *db, int n_bins, float f0,
+                            float *scratch, float *z, int D);
 
 /* Scales mag[n] to exactly level_db (feature.h, "Frame level"); a frame that is
  * near silence is raised by at most 60 dB rather than turned into loud floor
