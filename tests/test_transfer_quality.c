@@ -48,7 +48,10 @@ static float *read_wav(const char *path, size_t *n)
     if (!check_true(anc_audio_read_file(path, &as, &clip, &err) == ANC_OK, "%s", err.message))
         exit(check_exit());
     *n = clip.n;
-    return clip.samples; /* the clip's only allocation; the caller frees it */
+    float *x = xcalloc(clip.n, sizeof *x);
+    memcpy(x, clip.samples, clip.n * sizeof *x);
+    anc_audio_clip_clear(&clip);
+    return x;
 }
 
 /* x through the engine, aligned with x (latency removed). */
