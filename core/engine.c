@@ -43,10 +43,9 @@
 #include "resample.h"
 #include "rng.h"
 #include "stft.h"
+#include "synth_frame.h"
 #include "voices.h"
 
-/* Decoded levels are clamped to this ceiling (dBFS per bin) before exp. */
-#define DB_CEILING 12.0f
 /* Time constant of the gain and enable ramps: 10 ms, click-free. */
 #define RAMP_SECONDS 0.01
 
@@ -114,38 +113,12 @@ struct anc_engine {
     float *block;         /* one allocation behind every float buffer */
 };
 
-/* True when n has no prime factor above 7: FFTW is fast on such sizes and slow
- * on large primes (2230 = 2 * 5 * 223 runs several times slower than 2240), and
- * worse, its plans for sizes with a large prime factor (Rader's algorithm)
- * allocate inside fftwf_execute(): 2230 makes 10 heap calls per transform.
- * Every even 7-smooth size from 256 to 16384 makes none (tests/test_engine.c),
- * so the engine uses only those, also at the model's own rate. */
-static int smooth(int n)
-{
-    static const int primes[] = {2, 3, 5, 7};
-    for (int i = 0; i < 4; i++)
-        while (n % primes[i] == 0)
-            n /= primes[i];
-    return n == 1;
-}
-
-/* The even 7-smooth size nearest to x (ties go up). */
-static int nearest_smooth_even(double x)
-{
-    int c = 2 * (int)lround(0.5 * x);
-    for (int d = 0;; d += 2) {
-        if (smooth(c + d))
-            return c + d;
-        if (c - d >= 2 && smooth(c - d))
-            return c - d;
-    }
-}
-
 void anc_engine_params_default(anc_engine_params *p)
 {
     memset(p, 0, sizeof *p);
     anc_controls_default(p);
     p->phase = ANC_PHASE_RTPGHI;
+    p->mix = 1.0f;
 }
 
 static float clampf(float v, float lo, float hi, float dflt)
@@ -197,53 +170,6 @@ void anc_engine_free(anc_engine *e)
     free(e);
 }
 
-/* The synthesis STFT for a model at a host rate. */
-typedef struct synth_geometry {
-    const anc_model_header *h; /* the model's */
-    int n_fft, hop;
-    double synth_rate;
-    int convert; /* synth_rate differs from the host rate: a converter is needed */
-    double pass; /* the converter's pass band, Hz */
-} synth_geometry;
-
-static anc_status synth_geometry_for(const anc_model *m, double host_rate, synth_geometry *g,
-                                     anc_error *err)
-{
-    if (!m)
-        return anc_error_set(err, ANC_E_INVALID, "no model");
-    const anc_model_header *h = g->h = anc_model_get_header(m);
-    if (!(host_rate >= 8000.0 && host_rate <= 384000.0))
-        return anc_error_set(err, ANC_E_INVALID, "host sample rate %g Hz out of range 8000..384000",
-                             host_rate);
-    /* Same frame and hop durations as the model, scaled to the host rate, with
-     * the FFT rounded to the nearest size FFTW handles fast; the synthesis rate
-     * is what puts that FFT's bins exactly on the model's. */
-    double ratio = host_rate / (double)h->sample_rate;
-    g->n_fft = nearest_smooth_even(h->n_fft * ratio);
-    g->synth_rate = (double)g->n_fft * h->sample_rate / h->n_fft;
-    g->hop = (int)lround((double)h->hop * g->n_fft / h->n_fft);
-    if (g->hop < 1)
-        g->hop = 1;
-    if (g->hop > g->n_fft / 2)
-        g->hop = g->n_fft / 2;
-    g->convert = fabs(g->synth_rate / host_rate - 1.0) > 1e-12;
-    /* Pass what the model can hold, up to 90 % of the lower Nyquist frequency. */
-    double lo = g->synth_rate < host_rate ? g->synth_rate : host_rate;
-    g->pass = 0.5 * h->sample_rate < 0.45 * lo ? 0.5 * h->sample_rate : 0.45 * lo;
-    return ANC_OK;
-}
-
-/* The message of a model that cannot run at host_rate, err's own as the reason. */
-static anc_status cannot_run(anc_error *err, anc_status s, const anc_model_header *h,
-                             double host_rate)
-{
-    char why[ANC_ERROR_MESSAGE_MAX] = ""; /* err->message cannot be both format and target */
-    if (err)
-        snprintf(why, sizeof why, "%s", err->message);
-    return anc_error_set(err, s, "model FFT %u at %u Hz cannot run at %g Hz: %s",
-                         (unsigned)h->n_fft, (unsigned)h->sample_rate, host_rate, why);
-}
-
 /* hop/2 synthesis samples (see the top of this file) plus the converter's delay,
  * in host samples. */
 static uint32_t latency_frames(int hop, const anc_resampler *rs, double host_rate,
@@ -259,8 +185,8 @@ anc_status anc_engine_latency_for(const anc_model *m, double host_rate, uint32_t
                                   anc_error *err)
 {
     *latency = 0;
-    synth_geometry g;
-    anc_status s = synth_geometry_for(m, host_rate, &g, err);
+    anc_synth_geometry g;
+    anc_status s = anc_synth_geometry_for(m, host_rate, &g, err);
     if (s != ANC_OK)
         return s;
     const anc_model_header *h = g.h;
@@ -268,11 +194,11 @@ anc_status anc_engine_latency_for(const anc_model *m, double host_rate, uint32_t
     if (g.n_fft < ANC_STFT_MIN_FFT || g.n_fft > ANC_STFT_MAX_FFT) {
         anc_error_set(err, ANC_E_INVALID, "FFT size %d invalid: must be even, %d..%d", g.n_fft,
                       ANC_STFT_MIN_FFT, ANC_STFT_MAX_FFT);
-        return cannot_run(err, ANC_E_INVALID, h, host_rate);
+        return anc_synth_cannot_run(err, ANC_E_INVALID, h, host_rate);
     }
     anc_resampler *rs = NULL;
     if (g.convert && (s = anc_resampler_create(&rs, g.synth_rate, host_rate, g.pass, err)) != ANC_OK)
-        return cannot_run(err, s, h, host_rate);
+        return anc_synth_cannot_run(err, s, h, host_rate);
     *latency = latency_frames(g.hop, rs, host_rate, g.synth_rate);
     anc_resampler_free(rs);
     return ANC_OK;
@@ -282,8 +208,8 @@ anc_status anc_engine_create(anc_engine **out, const anc_model *m, double host_r
                              uint64_t seed, anc_error *err)
 {
     *out = NULL;
-    synth_geometry g;
-    anc_status s = synth_geometry_for(m, host_rate, &g, err);
+    anc_synth_geometry g;
+    anc_status s = anc_synth_geometry_for(m, host_rate, &g, err);
     if (s != ANC_OK)
         return s;
     const anc_model_header *h = g.h;
@@ -319,7 +245,7 @@ anc_status anc_engine_create(anc_engine **out, const anc_model *m, double host_r
     }
     if (s != ANC_OK) {
         anc_engine_free(e);
-        return cannot_run(err, s, h, host_rate);
+        return anc_synth_cannot_run(err, s, h, host_rate);
     }
     e->bins = e->n_fft / 2 + 1;
 
@@ -533,79 +459,21 @@ static anc_voices *voices_of(anc_engine *e, int i, int *vi)
     return i == DRONE ? &e->drone : &e->notes;
 }
 
-/* Decoded features of one sampler -> magnitudes on the model's linear bins
- * (e->lin): a relative frame is mapped there at f0. */
-static void to_magnitudes(anc_engine *e, const float *feat, float f0)
-{
-    const float ln = 0.11512925464970228f; /* dB -> natural log of magnitude: ln(10) / 20 */
-    if (!e->rel) {
-        anc_features_to_mag_fast(e->mean, e->std, feat, e->lin, e->D, DB_CEILING);
-        return;
-    }
-    float *db = e->eps; /* free again once the noise is added */
-    for (int d = 0; d < e->D; d++) {
-        const float v = feat[d] * e->std[d] + e->mean[d];
-        db[d] = v < DB_CEILING ? v : DB_CEILING; /* NaN fails v < ceiling */
-    }
-    anc_relfreq_to_linear(e->rel, db, f0, e->floor_db, e->lin);
-    for (int k = 0; k < e->model_bins; k++)
-        e->lin[k] = anc_expf_fast(e->lin[k] * ln);
-}
-
 /* A level-normalised model's frame (e->lin, on the model's bins) is shaped,
  * not scaled: it is set to exactly the level it plays at (feature.h, "Frame
  * level"), whatever the knobs, the noise or the mapping at f0 did to its power.
- * Velocity and envelope scale it afterwards. A frame that decodes to near
- * silence is raised by at most 60 dB rather than turned into loud floor noise. */
+ * Velocity and envelope scale it afterwards. */
 static void set_frame_level(anc_engine *e)
 {
-    const float level = e->have_ext_level ? e->ext_level_db : e->level_db;
-    double p = 0.0;
-    for (int k = 0; k < e->model_bins; k++)
-        p += (double)e->lin[k] * e->lin[k];
-    const double want = ANC_FRAME_SINE_POWER * pow(10.0, level / 10.0);
-    const float g = p > want * 1e-6 ? (float)sqrt(want / p) : p > 0.0 ? 1000.0f : 0.0f;
-    for (int k = 0; k < e->model_bins; k++)
-        e->lin[k] *= g;
+    anc_synth_set_level(e->lin, e->model_bins, e->have_ext_level ? e->ext_level_db : e->level_db);
 }
 
-/* Harmonic phase for a voiced frame of a pitch-relative model, whose f0 the
- * engine knows: every bin belongs to its nearest harmonic h of f0, whose phase
- * theta[h] at the frame centre advances by 2 pi h f0 hop / rate per frame, and
- * bin k of a partial analysed with a window centred on the frame has phase
- * theta[h] - pi k (phase referred to the frame's first sample, as stft.h
- * wants). Partials then sound exactly at h f0 and the bins of one partial stay
- * locked together. RTPGHI estimates each bin's frequency from the slope of the
- * magnitudes instead, which is exact only for lobes as wide as the analysis
- * window's; a relative frame mapped at another f0 than the one it was learnt
- * at has narrower or wider lobes (measured: C3 from a frame made at C4 played
- * partials tens of Hz off). A partial that starts gets a random phase. */
+/* Harmonic phase (synth_frame.h) for a voiced frame of a pitch-relative model,
+ * whose f0 the engine knows. */
 static void harmonic_phase(anc_engine *e, sampler *v, float f0)
 {
-    const double bin_hz = e->synth_rate / e->n_fft;
-    const float step = (float)(2.0 * M_PI * f0 * e->hop / e->synth_rate);
-    const int fresh = !v->harmonic;
-    int top = 0;            /* highest harmonic advanced so far (h grows with k) */
-    float c = 1.0f, sn = 0.0f; /* cos and sin of theta[top] */
-    for (int k = 0; k < e->band; k++) {
-        int h = (int)lrint(k * bin_hz / f0);
-        h = h < 1 ? 1 : h >= e->bins ? e->bins - 1 : h;
-        if (top < h) {
-            while (top < h) {
-                top++;
-                float t = fresh ? (float)(2.0 * M_PI * anc_rng_uniform(&v->rng))
-                                : v->theta[top] + step * (float)top;
-                v->theta[top] = t - (float)(2.0 * M_PI) * floorf(t * (float)(0.5 / M_PI));
-            }
-            c = cosf(v->theta[h]);
-            sn = sinf(v->theta[h]);
-        }
-        const float sign = k & 1 ? -1.0f : 1.0f; /* e^{-i pi k} */
-        e->re[k] = sign * e->mag[k] * c;
-        e->im[k] = sign * e->mag[k] * sn;
-    }
-    for (int k = e->band; k < e->bins; k++)
-        e->re[k] = e->im[k] = 0.0f;
+    anc_synth_harmonic_phase(v->theta, !v->harmonic, &v->rng, f0, e->synth_rate, e->n_fft, e->hop,
+                             e->band, e->bins, e->mag, e->re, e->im);
     v->harmonic = 1;
 }
 
@@ -665,7 +533,9 @@ static void next_frame(anc_engine *e)
             for (int d = 0; d < D; d++)
                 feat[d] += sd * e->eps[d];
         }
-        to_magnitudes(e, feat, f0);
+        /* e->eps is free again once the noise is added */
+        anc_synth_features_to_mag(e->rel, e->mean, e->std, feat, D, f0, e->floor_db, e->eps,
+                                  e->lin, e->model_bins);
         if (e->level_norm)
             set_frame_level(e);
         memcpy(e->mag, e->lin, sizeof(float) * e->band);

@@ -97,6 +97,8 @@ typedef struct anc_engine_params {
     float sustain;                 /* level [0, 1], 0.8 */
     float release;                 /* seconds [0, 10], 0.3 */
     float bend_range;              /* semitones of a full bend [0, 48], 2 */
+    float transpose;               /* transfer: semitones the input's pitch moves [-24, 24], 0 */
+    float mix;                     /* transfer: share of the re-voiced signal [0, 1], 1 */
 } anc_engine_params;
 
 typedef enum anc_engine_drone {

@@ -18,6 +18,12 @@
  * prints its real-time factor at the first block length (target: 25). The
  * plugin is found through LV2_PATH.
  *
+ * Transfer: the timbre transfer engine (core/transfer.h) on the same model
+ * (--model, else the bundle's default.vae found through LV2_PATH) at 48 kHz,
+ * called directly (the transfer plugin is not built yet), re-voicing a
+ * harmonic tone gliding over two octaves in blocks of 256: real-time factor on
+ * one thread (thread CPU time) and the latency in samples and milliseconds.
+ *
  * Training: anc_vae_loss_batch() + gradient clipping + Adam on synthetic frames,
  * the trainer's default architecture (513 bins, hidden 512,256, 8 latents,
  * SiLU), batch 256; frames per second of wall time.
@@ -42,7 +48,9 @@
 #include "adam.h"
 #include "cli.h"
 #include "lv2_host.h"
+#include "model.h"
 #include "rng.h"
+#include "transfer.h"
 #include "vae.h"
 
 #ifdef ANC_BENCH_COUNT_ALLOCS
@@ -183,6 +191,72 @@ static void bench_plugin(anc_host_world *w, const options *o, uint32_t block, in
     anc_host_free(h);
 }
 
+/* The model the transfer bench plays: --model, else <LV2_PATH dir>/ancestral.lv2/default.vae. */
+static anc_model *transfer_model(const options *o, char *path, size_t cap)
+{
+    anc_error err;
+    anc_model *m = NULL;
+    if (o->model) {
+        snprintf(path, cap, "%s", o->model);
+        if (anc_model_load_file(&m, path, &err) != ANC_OK)
+            anc_cli_die(ANC_EXIT_FAILURE, "%s", err.message);
+        return m;
+    }
+    const char *lp = getenv("LV2_PATH");
+    while (lp && *lp) {
+        size_t n = strcspn(lp, ":");
+        snprintf(path, cap, "%.*s/ancestral.lv2/default.vae", (int)n, lp);
+        if (anc_model_load_file(&m, path, &err) == ANC_OK)
+            return m;
+        lp += n + (lp[n] == ':');
+    }
+    anc_cli_die(ANC_EXIT_FAILURE, "no model for the transfer bench: give --model or set LV2_PATH");
+    return NULL;
+}
+
+static void bench_transfer(const options *o)
+{
+    char path[4096];
+    anc_model *m = transfer_model(o, path, sizeof path);
+    const double rate = 48000.0;
+    anc_transfer *t = NULL;
+    anc_error err;
+    if (anc_transfer_create(&t, m, rate, 1, &err) != ANC_OK)
+        anc_cli_die(ANC_EXIT_FAILURE, "transfer engine: %s", err.message);
+    const size_t block = 256, n = (size_t)(o->seconds * rate) / block * block;
+    float *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    if (!x || !y)
+        anc_cli_die(ANC_EXIT_FAILURE, "out of memory");
+    double ph = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const double f = 110.0 * exp2(2.0 * (double)i / (double)n);
+        ph += 2.0 * M_PI * f / rate;
+        x[i] = (float)(0.2 * (sin(ph) + 0.5 * sin(2.0 * ph) + 0.25 * sin(3.0 * ph)));
+    }
+    for (size_t i = 0; i < (size_t)(WARMUP_SECONDS * rate) && i + block <= n; i += block)
+        anc_transfer_process(t, x + i, y + i, (uint32_t)block);
+    anc_transfer_reset(t);
+    struct timespec a, b;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+    for (size_t i = 0; i < n; i += block)
+        anc_transfer_process(t, x + i, y + i, (uint32_t)block);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
+    const double cpu = (double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec);
+    const uint32_t lat = anc_transfer_latency(t);
+    printf("transfer_model: %s\n", path);
+    printf("transfer_sample_rate: %.0f\n", rate);
+    printf("transfer_block: %zu\n", block);
+    printf("transfer_fft: %d\n", anc_transfer_fft(t));
+    printf("transfer_hop: %d\n", anc_transfer_hop(t));
+    printf("transfer_realtime_factor: %.1f\n", cpu > 0 ? (double)n / rate / cpu : INFINITY);
+    printf("transfer_latency_samples: %u\n", lat);
+    printf("transfer_latency_ms: %.2f\n", 1000.0 * lat / rate);
+    free(x);
+    free(y);
+    anc_transfer_free(t);
+    anc_model_free(m);
+}
+
 static double wall(void)
 {
     struct timespec ts;
@@ -319,6 +393,7 @@ int main(int argc, char **argv)
 #endif
     printf("log_calls_in_run: %lu\n", logs);
     anc_host_world_free(w);
+    bench_transfer(&o);
 
     if (o.train)
         bench_train(&o);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "feature.h"
+#include "synth_frame.h"
 
 anc_status anc_vae_from_model(const anc_model *m, int max_batch, anc_vae **out, anc_error *err)
 {
@@ -118,18 +119,8 @@ anc_status anc_frame_space_anchors(const anc_frame_space *fs, const float *x, si
 
 void anc_frame_space_encode(const anc_frame_space *fs, const float *db, float f0, float *z)
 {
-    if (fs->level_norm) {
-        memcpy(fs->lin, db, sizeof(float) * (size_t)fs->n_bins);
-        anc_frame_level_shift(fs->lin, fs->n_bins, -anc_frame_level_db(db, fs->n_bins),
-                              ANC_FEATURE_FLOOR_DB);
-        db = fs->lin;
-    }
-    if (fs->rel) {
-        anc_relfreq_from_linear(fs->rel, db, f0, ANC_FEATURE_FLOOR_DB, z);
-        anc_features_normalize(fs->mean, fs->std, z, z, fs->n_input);
-    } else {
-        anc_features_normalize(fs->mean, fs->std, db, z, fs->n_input);
-    }
+    anc_synth_encode_frame(fs->rel, fs->mean, fs->std, fs->level_norm, db, fs->n_bins, f0,
+                           fs->lin, z, fs->n_input);
 }
 
 void anc_frame_space_decode_db(const anc_frame_space *fs, const float *z, float f0,

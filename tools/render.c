@@ -3,14 +3,13 @@
  *
  *   ancestral-render --model M.vae -o OUT.wav [--latent z1,z2,...]   fixed point
  *   ancestral-render --model M.vae -o OUT.wav --random SEED          ancestral sampling
- *   ancestral-render --model M.vae -o OUT.wav --input IN.wav         encode, decode,
- *                                                                    resynthesise
+ *   ancestral-render --model M.vae -o OUT.wav --input IN.wav         timbre
+ *                                                                    transfer
  *   ancestral-render --model M.vae -o OUT.wav --midi SONG.mid        play the notes
- * With --input and a pitch-relative model, every frame is encoded on the
- * relative axis at its own f0 (anc_pitch_track, offline) and played back at
- * that f0 (anc_engine_set_pitch): the input's pitch, the model's timbre.
- * with the plugin's other controls as flags, taken from the control table
- * (core/controls.h): their names, ranges and defaults are the plugin's. Exit
+ * --input runs the transfer engine (core/transfer.h), the transfer plugin's:
+ * the input's pitch and loudness, the model's timbre, aligned with the input
+ * (its latency removed). The plugin's other controls come as flags, taken from
+ * the control table (core/controls.h): their names, ranges and defaults are the plugin's. Exit
  * status: 0 ok, 1 runtime failure, 2 bad usage or unusable input. */
 #include <errno.h>
 #include <getopt.h>
@@ -32,6 +31,7 @@
 #include "model.h"
 #include "model_vae.h"
 #include "stft.h"
+#include "transfer.h"
 
 /* A choice's name on the command line: its label without spaces
  * ("knobs + noise" -> "knobs+noise"). */
@@ -62,7 +62,7 @@ static void usage(FILE *f)
             "usage: ancestral-render --model MODEL.vae -o OUT.wav [options]\n"
             "  --latent z1,z2,...   fixed latent point, in prior standard deviations\n"
             "  --random SEED        ancestral sampling: z drawn from the prior\n"
-            "  --input IN.wav       reconstruct IN through the encoder (timbre of the model)\n"
+            "  --input IN.wav       timbre transfer: IN re-voiced in the model's timbre\n"
             "  --midi FILE.mid      play a Standard MIDI File (drone off unless --drone is given)\n"
             "  --seconds S          length without --input (default 4; with --midi the song\n"
             "                       and its last release)\n"
@@ -257,60 +257,46 @@ int main(int argc, char **argv)
     out_open(&of, out);
     anc_engine_set_params(e, &p);
     anc_engine_reset(e);
-    const int hop = anc_engine_host_hop(e);
+    int hop = anc_engine_host_hop(e), fft = anc_engine_host_fft(e);
+    double synth_rate = anc_engine_synthesis_rate(e);
+    uint32_t latency = anc_engine_latency(e);
 
     float *y = NULL;
     size_t n = 0;
     if (input) {
-        /* Encode every frame of the input at the model's rate, then play the
-         * posterior means through the engine, one per hop. */
+        /* Timbre transfer (transfer.h), the plugin's engine, at the output
+         * rate; the render is aligned with the input: the first latency samples
+         * are dropped and as many of silence flush the last frames out. */
         anc_audio_settings as;
         anc_audio_settings_default(&as);
-        as.target_rate = (int)h->sample_rate;
+        as.target_rate = (int)lround(rate);
         as.min_samples = 1;
         as.warn_used = anc_cli_warn_used; /* a recording cut short: say how much is missing */
         anc_audio_clip clip;
         if (anc_audio_read_file(input, &as, &clip, &err) != ANC_OK)
             anc_cli_die(ANC_EXIT_USAGE, "%s", err.message);
-        anc_stft *st;
-        anc_vae *vae;
-        anc_frame_space fs;
-        if (anc_stft_create(&st, (int)h->n_fft, (int)h->hop, &err) != ANC_OK ||
-            anc_vae_from_model(m, 1, &vae, &err) != ANC_OK ||
-            anc_frame_space_from_model(&fs, m, &err) != ANC_OK)
-            anc_cli_die(ANC_EXIT_FAILURE, "%s", err.message);
-        const int L = h->arch.n_latent, bins = (int)h->n_fft / 2 + 1;
-        size_t nf = anc_stft_num_frames(st, clip.n);
-        float *mag = malloc(sizeof(float) * nf * bins), *mu = malloc(sizeof(float) * L);
-        float *x = malloc(sizeof(float) * fs.n_input), *db = malloc(sizeof(float) * bins);
-        float *anchor = malloc(sizeof(float) * (nf ? nf : 1));
-        unsigned char *voiced = malloc(nf ? nf : 1);
-        n = (size_t)llround((double)clip.n * rate / h->sample_rate);
-        y = calloc(nf * (size_t)hop + (size_t)hop + n, sizeof *y);
-        if (!mag || !mu || !x || !db || !anchor || !voiced || !y)
+        anc_transfer *tr;
+        if (anc_transfer_create(&tr, m, rate, 1, &err) != ANC_OK)
+            anc_cli_die(ANC_EXIT_USAGE, "%s: %s", model_path, err.message);
+        anc_transfer_set_params(tr, &p);
+        anc_transfer_reset(tr);
+        latency = anc_transfer_latency(tr);
+        n = clip.n;
+        const size_t total = n + latency;
+        float *x = calloc(total, sizeof *x);
+        y = malloc(total * sizeof *y);
+        if (!x || !y)
             anc_cli_die(ANC_EXIT_FAILURE, "out of memory for %s", input);
-        anc_stft_analyze_magnitude(st, clip.samples, clip.n, mag);
-        /* A relative model: each frame on the axis at its own f0 (the trainer's
-         * frames), played back at that f0: the input's pitch, the model's timbre. */
-        if (fs.rel && anc_frame_space_anchors(&fs, clip.samples, clip.n, nf, anchor, voiced,
-                                              &err) != ANC_OK)
-            anc_cli_die(ANC_EXIT_FAILURE, "%s: %s", input, err.message);
-        /* Analysis frame t covers input samples up to (t + 1) * hop - 1, so its
-         * output hop is the t-th; the engine's hop spacing matches the model's. */
-        for (size_t t = 0; t < nf; t++) {
-            anc_mag_to_db(mag + t * bins, db, bins);
-            anc_frame_space_encode(&fs, db, fs.rel ? anchor[t] : 0.0f, x);
-            if (fs.rel)
-                anc_engine_set_pitch(e, anchor[t], voiced[t]);
-            anc_engine_set_level(e, anc_frame_level_db(db, bins));
-            anc_vae_encode(vae, x, 1, mu, NULL);
-            anc_engine_set_latent(e, mu, L);
-            anc_engine_process(e, y + t * (size_t)hop, (uint32_t)hop);
-        }
-        free(mag); free(mu); free(x); free(db); free(anchor); free(voiced);
-        anc_frame_space_clear(&fs);
-        anc_vae_free(vae);
-        anc_stft_free(st);
+        memcpy(x, clip.samples, n * sizeof *x);
+        for (size_t i = 0; i < total; i += (size_t)block)
+            anc_transfer_process(tr, x + i, y + i,
+                                 (uint32_t)(total - i < (size_t)block ? total - i : (size_t)block));
+        memmove(y, y + latency, n * sizeof *y);
+        synth_rate = anc_transfer_synthesis_rate(tr);
+        fft = anc_transfer_fft(tr);
+        hop = anc_transfer_hop(tr);
+        free(x);
+        anc_transfer_free(tr);
         anc_audio_clip_clear(&clip);
     } else if (midi) {
         /* Blocks end at every event's sample, as a host splits its cycles. */
@@ -348,9 +334,8 @@ int main(int argc, char **argv)
     }
     printf("output: %s\nsample_rate: %.0f\nseconds: %.3f\nsynthesis_rate: %.3f\n"
            "frames_per_hop: %d\nfft: %d\npeak_dbfs: %.2f\nrms_dbfs: %.2f\nlatency_samples: %u\n",
-           out, rate, n / rate, anc_engine_synthesis_rate(e), hop, anc_engine_host_fft(e),
-           20 * log10(fmax(peak, 1e-10)),
-           10 * log10(fmax(sq / (n ? n : 1), 1e-20)), anc_engine_latency(e));
+           out, rate, n / rate, synth_rate, hop, fft, 20 * log10(fmax(peak, 1e-10)),
+           10 * log10(fmax(sq / (n ? n : 1), 1e-20)), latency);
     if (midi)
         printf("midi_events: %zu\nmidi_notes: %zu\n", song.n_events, song.n_notes);
     anc_midi_song_clear(&song);

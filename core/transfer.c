@@ -1,0 +1,583 @@
+/* transfer.c — the timbre transfer engine (see transfer.h for the contract).
+ *
+ * Streams: host input -> (converter) -> synthesis-rate input history -> one
+ * frame per hop -> output queue -> (converter) -> wet host output, mixed with
+ * the input delayed by the latency.
+ *
+ * Timing at the synthesis rate, without converters: the history holds the
+ * newest frame of input; when a hop of new samples completes it, the frame is
+ * analysed, re-voiced and overlap-added, and its first hop (now final) is
+ * appended to the output queue, which started with one hop of silence. Output
+ * sample i is then queue sample i, for any block length: a frame completed by
+ * input sample t plays from sample t + 1, its centre n_fft / 2 later, while the
+ * analysed frame's centre lay n_fft / 2 before t + 1: one frame of latency.
+ * With converters, the queue starts with a few samples more (QUEUE_MARGIN), so
+ * that the output converter, which reads a little ahead of the input
+ * converter's writes within a block, never runs dry. */
+#include "transfer.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+#define ANC_HAVE_MXCSR 1
+#endif
+
+#include "feature.h"
+#include "nn.h"
+#include "phase.h"
+#include "pitch.h"
+#include "relfreq.h"
+#include "resample.h"
+#include "rng.h"
+#include "stft.h"
+#include "synth_frame.h"
+
+/* Host samples handled per pass (the dry copy and the converters' scratch). */
+#define CHUNK 256
+/* Synthesis samples the output queue starts with beyond one hop when
+ * converting; measured need: 2 at most (tests/test_transfer.c counts underruns). */
+#define QUEUE_MARGIN 8
+/* Time constant of the gain, mix and enable ramps: 10 ms, click-free. */
+#define RAMP_SECONDS 0.01
+#define TRANSPOSE_MAX 24.0f
+
+struct anc_transfer {
+    /* model */
+    int L, D, model_bins;
+    anc_mlp enc, dec;  /* the encoder's trunk and mu head; the decoder */
+    float *weights;    /* our copy of both */
+    float *enc_post[ANC_MLP_MAX_LAYERS], *dec_post[ANC_MLP_MAX_LAYERS];
+    float *mean, *std; /* [D] */
+    float floor_db;
+    int level_norm;
+    anc_relfreq *rel;  /* NULL for an absolute model */
+    /* synthesis STFT and rates */
+    double host_rate, synth_rate;
+    int n_fft, hop, bins, band;
+    anc_resampler *rs_in, *rs_out; /* NULL when the rates are equal */
+    anc_stft *stft;
+    anc_phase *phase;
+    anc_pitch *pitch;
+    int pitch_w, pitch_start; /* the tracker's window and where it starts in hist */
+    anc_rng rng;
+    uint64_t seed;
+    /* signal state */
+    int R;               /* history length: max(n_fft, pitch window) */
+    float *hist;         /* [R] newest input at the end */
+    int fill;            /* new samples in the current hop */
+    float *ola;          /* [n_fft] */
+    float *theta;        /* [bins] harmonic phase memory */
+    int harmonic;        /* the last frame used harmonic phase */
+    float *queue;        /* [qcap] wet output at the synthesis rate */
+    int qcap, qhead, qlen, prefill;
+    float *dry;          /* [dry_len] delay line of the input, host rate */
+    int dry_len, dry_pos;
+    uint32_t latency;
+    uint64_t underruns;
+    /* per-frame scratch */
+    float *mag, *re, *im; /* [bins] */
+    float *db, *lin;      /* [model_bins] */
+    float *x, *feat, *scratch; /* [D] x2, [max(D, model_bins)] */
+    float *z, *h1, *h2;   /* [L], [maxw] x2 */
+    float *frame;         /* [n_fft] */
+    float *inbuf, *wet, *conv; /* [CHUNK] x2, [conv_cap] */
+    int conv_cap;
+    anc_transfer_frame last;
+    /* controls */
+    anc_engine_params p;
+    float gain, enable, mix, ramp;
+    float *block;
+};
+
+static float clampf(float v, float lo, float hi, float dflt)
+{
+    if (!isfinite(v))
+        return dflt;
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+void anc_transfer_free(anc_transfer *t)
+{
+    if (!t)
+        return;
+    anc_stft_free(t->stft);
+    anc_phase_free(t->phase);
+    anc_pitch_free(t->pitch);
+    anc_relfreq_free(t->rel);
+    anc_resampler_free(t->rs_in);
+    anc_resampler_free(t->rs_out);
+    free(t->weights);
+    free(t->block);
+    free(t);
+}
+
+/* The latency of the geometry g with these converters (NULL when equal rates),
+ * and the queue's prefill, in synthesis samples. See the top of this file. */
+static uint32_t latency_of(const anc_synth_geometry *g, const anc_resampler *in,
+                           const anc_resampler *out, double host_rate, int *prefill)
+{
+    if (!in) {
+        *prefill = g->hop;
+        return (uint32_t)g->n_fft;
+    }
+    *prefill = g->hop + QUEUE_MARGIN;
+    const double synth = g->n_fft + QUEUE_MARGIN + anc_resampler_delay_in(out);
+    return (uint32_t)lround(anc_resampler_delay_in(in) + synth * host_rate / g->synth_rate);
+}
+
+/* The geometry and both converters for m at host_rate. */
+static anc_status geometry(const anc_model *m, double host_rate, anc_synth_geometry *g,
+                           anc_resampler **in, anc_resampler **out, anc_error *err)
+{
+    *in = *out = NULL;
+    anc_status s = anc_synth_geometry_for(m, host_rate, g, err);
+    if (s != ANC_OK)
+        return s;
+    if (g->n_fft < ANC_STFT_MIN_FFT || g->n_fft > ANC_STFT_MAX_FFT) {
+        anc_error_set(err, ANC_E_INVALID, "FFT size %d invalid: must be even, %d..%d", g->n_fft,
+                      ANC_STFT_MIN_FFT, ANC_STFT_MAX_FFT);
+        return anc_synth_cannot_run(err, ANC_E_INVALID, g->h, host_rate);
+    }
+    if (!g->convert)
+        return ANC_OK;
+    s = anc_resampler_create(in, host_rate, g->synth_rate, g->pass, err);
+    if (s == ANC_OK)
+        s = anc_resampler_create(out, g->synth_rate, host_rate, g->pass, err);
+    if (s != ANC_OK) {
+        anc_resampler_free(*in);
+        anc_resampler_free(*out);
+        *in = *out = NULL;
+        return anc_synth_cannot_run(err, s, g->h, host_rate);
+    }
+    return ANC_OK;
+}
+
+anc_status anc_transfer_latency_for(const anc_model *m, double host_rate, uint32_t *latency,
+                                    anc_error *err)
+{
+    *latency = 0;
+    anc_synth_geometry g;
+    anc_resampler *in, *out;
+    anc_status s = geometry(m, host_rate, &g, &in, &out, err);
+    if (s != ANC_OK)
+        return s;
+    int prefill;
+    *latency = latency_of(&g, in, out, host_rate, &prefill);
+    anc_resampler_free(in);
+    anc_resampler_free(out);
+    return ANC_OK;
+}
+
+/* The model's encoder as one network: its hidden layers, then the mu head. */
+static void encoder_mean_net(const anc_model *m, anc_mlp *enc)
+{
+    const anc_model_header *h = anc_model_get_header(m);
+    anc_vae_tensors t;
+    anc_model_tensors(m, &t);
+    anc_vae_encoder_trunk(&h->arch, &t, enc);
+    const int nh = h->arch.n_hidden;
+    enc->layer[enc->n_layers++] =
+        (anc_dense_layer){.in = nh > 0 ? h->arch.hidden[nh - 1] : h->arch.n_input,
+                          .out = h->arch.n_latent,
+                          .act = ANC_ACT_LINEAR,
+                          .W = t.mu_w,
+                          .b = t.mu_b};
+}
+
+anc_status anc_transfer_create(anc_transfer **out, const anc_model *m, double host_rate,
+                               uint64_t seed, anc_error *err)
+{
+    *out = NULL;
+    anc_synth_geometry g;
+    anc_resampler *rs_in, *rs_out;
+    anc_status s = geometry(m, host_rate, &g, &rs_in, &rs_out, err);
+    if (s != ANC_OK)
+        return s;
+    const anc_model_header *h = g.h;
+    anc_transfer *t = calloc(1, sizeof *t);
+    if (!t) {
+        anc_resampler_free(rs_in);
+        anc_resampler_free(rs_out);
+        return anc_error_set(err, ANC_E_NOMEM, "out of memory for the transfer engine");
+    }
+    t->rs_in = rs_in;
+    t->rs_out = rs_out;
+    t->L = h->arch.n_latent;
+    t->D = h->arch.n_input;
+    t->model_bins = (int)h->n_fft / 2 + 1;
+    t->floor_db = h->floor_db;
+    t->level_norm = h->level_mode == ANC_LEVEL_NORMALIZED;
+    t->host_rate = host_rate;
+    t->synth_rate = g.synth_rate;
+    t->n_fft = g.n_fft;
+    t->hop = g.hop;
+    t->bins = g.n_fft / 2 + 1;
+    t->band = t->bins < t->model_bins ? t->bins : t->model_bins;
+    t->seed = seed;
+    t->latency = latency_of(&g, rs_in, rs_out, host_rate, &t->prefill);
+
+    s = anc_stft_create(&t->stft, t->n_fft, t->hop, err);
+    if (s == ANC_OK)
+        s = anc_phase_create(&t->phase, t->n_fft, t->hop, err);
+    anc_pitch_config pc;
+    anc_pitch_config_default(&pc, t->synth_rate);
+    if (s == ANC_OK)
+        s = anc_pitch_create(&t->pitch, &pc, err);
+    if (s == ANC_OK && h->pitch_mode == ANC_PITCH_RELATIVE) {
+        anc_relfreq_config rc;
+        anc_model_relfreq_config(h, &rc);
+        s = anc_relfreq_create(&t->rel, &rc, err);
+        if (s == ANC_OK && anc_relfreq_points(t->rel) != t->D)
+            s = anc_error_set(err, ANC_E_INVALID, "relative axis of %d points, decoder gives %d",
+                              anc_relfreq_points(t->rel), t->D);
+    }
+    if (s != ANC_OK) {
+        anc_transfer_free(t);
+        return anc_synth_cannot_run(err, s, h, host_rate);
+    }
+    anc_phase_set_band(t->phase, t->band);
+    /* The pitch window centred on the frame when it fits inside the history,
+     * else the newest samples. */
+    t->pitch_w = anc_pitch_window(t->pitch);
+    t->R = t->n_fft > t->pitch_w ? t->n_fft : t->pitch_w;
+    t->pitch_start = t->R - t->n_fft / 2 - t->pitch_w / 2;
+    if (t->pitch_start > t->R - t->pitch_w)
+        t->pitch_start = t->R - t->pitch_w;
+    if (t->pitch_start < 0)
+        t->pitch_start = 0;
+
+    anc_mlp enc, dec;
+    encoder_mean_net(m, &enc);
+    anc_model_decoder(m, &dec);
+    const int we = anc_mlp_max_width(&enc), wd = anc_mlp_max_width(&dec);
+    const int maxw = we > wd ? we : wd;
+    const size_t ne = anc_mlp_num_floats(&enc);
+    t->weights = malloc((ne + anc_mlp_num_floats(&dec)) * sizeof *t->weights);
+    /* The queue holds the prefill, what one chunk of input adds (a hop per
+     * completed frame) and what the output converter leaves. */
+    const double ratio = t->synth_rate / host_rate;
+    t->conv_cap = (int)ceil(CHUNK * ratio) + 8;
+    t->qcap = t->prefill + 2 * t->hop + 2 * t->conv_cap + 64;
+    t->dry_len = (int)t->latency; /* at least n_fft, so never 0 */
+    const int sc = t->D > t->model_bins ? t->D : t->model_bins;
+    size_t nf = (size_t)t->R + 2 * (size_t)t->n_fft + 4 * (size_t)t->bins + (size_t)t->qcap +
+                (size_t)t->dry_len + 2 * (size_t)t->model_bins + 4 * (size_t)t->D + (size_t)sc +
+                (size_t)t->L + 2 * (size_t)maxw + 2 * CHUNK + (size_t)t->conv_cap;
+    t->block = calloc(nf, sizeof *t->block);
+    if (!t->weights || !t->block) {
+        anc_transfer_free(t);
+        return anc_error_set(err, ANC_E_NOMEM, "out of memory for the transfer engine");
+    }
+    anc_mlp_copy(&t->enc, &enc, t->weights);
+    anc_mlp_copy(&t->dec, &dec, t->weights + ne);
+    float *b = t->block;
+#define TAKE(ptr, n) (ptr = b, b += (n))
+    TAKE(t->hist, t->R);
+    TAKE(t->ola, t->n_fft);
+    TAKE(t->frame, t->n_fft);
+    TAKE(t->theta, t->bins);
+    TAKE(t->mag, t->bins);
+    TAKE(t->re, t->bins);
+    TAKE(t->im, t->bins);
+    TAKE(t->queue, t->qcap);
+    TAKE(t->dry, t->dry_len);
+    TAKE(t->db, t->model_bins);
+    TAKE(t->lin, t->model_bins);
+    TAKE(t->mean, t->D);
+    TAKE(t->std, t->D);
+    TAKE(t->x, t->D);
+    TAKE(t->feat, t->D);
+    TAKE(t->scratch, sc);
+    TAKE(t->z, t->L);
+    TAKE(t->h1, maxw);
+    TAKE(t->h2, maxw);
+    TAKE(t->inbuf, CHUNK);
+    TAKE(t->wet, CHUNK);
+    TAKE(t->conv, t->conv_cap);
+#undef TAKE
+    for (int i = 0; i < t->enc.n_layers; i++)
+        t->enc_post[i] = i == t->enc.n_layers - 1 ? t->z : i % 2 ? t->h2 : t->h1;
+    for (int i = 0; i < t->dec.n_layers; i++)
+        t->dec_post[i] = i == t->dec.n_layers - 1 ? t->feat : i % 2 ? t->h2 : t->h1;
+    memcpy(t->mean, anc_model_feature_mean_const(m), sizeof(float) * (size_t)t->D);
+    memcpy(t->std, anc_model_feature_std_const(m), sizeof(float) * (size_t)t->D);
+    t->ramp = (float)(1.0 - exp(-1.0 / (RAMP_SECONDS * host_rate)));
+    anc_engine_params_default(&t->p);
+    anc_transfer_reset(t);
+    *out = t;
+    return ANC_OK;
+}
+
+void anc_transfer_reset(anc_transfer *t)
+{
+    memset(t->hist, 0, sizeof(float) * (size_t)t->R);
+    memset(t->ola, 0, sizeof(float) * (size_t)t->n_fft);
+    memset(t->dry, 0, sizeof(float) * (size_t)t->dry_len);
+    memset(t->queue, 0, sizeof(float) * (size_t)t->prefill);
+    t->qhead = 0;
+    t->qlen = t->prefill;
+    t->fill = 0;
+    t->dry_pos = 0;
+    t->harmonic = 0;
+    t->underruns = 0;
+    memset(&t->last, 0, sizeof t->last);
+    t->last.silent = 1;
+    anc_phase_reset(t->phase);
+    anc_pitch_reset(t->pitch);
+    if (t->rs_in)
+        anc_resampler_reset(t->rs_in);
+    if (t->rs_out)
+        anc_resampler_reset(t->rs_out);
+    anc_rng_seed(&t->rng, t->seed);
+    t->gain = powf(10.0f, t->p.gain_db / 20.0f);
+    t->enable = t->p.enabled ? 1.0f : 0.0f;
+    t->mix = t->p.mix;
+}
+
+void anc_transfer_set_params(anc_transfer *t, const anc_engine_params *in)
+{
+    anc_controls_clamp(&t->p, in);
+    t->p.transpose = clampf(in->transpose, -TRANSPOSE_MAX, TRANSPOSE_MAX, 0.0f);
+    t->p.mix = clampf(in->mix, 0.0f, 1.0f, 1.0f);
+}
+
+void anc_transfer_encode(anc_transfer *t, const float *x, float *mu)
+{
+    const float *r = anc_mlp_forward(&t->enc, anc_dense_kernel_vec, x, 1, NULL, t->enc_post);
+    memcpy(mu, r, sizeof(float) * (size_t)t->L);
+}
+
+/* Appends the first hop of the overlap-add to the queue and moves it on. */
+static void emit_hop(anc_transfer *t)
+{
+    const int N = t->n_fft, H = t->hop;
+    if (t->qhead + t->qlen + H > t->qcap) {
+        memmove(t->queue, t->queue + t->qhead, sizeof(float) * (size_t)t->qlen);
+        t->qhead = 0;
+    }
+    float *dst = t->queue + t->qhead + t->qlen;
+    for (int k = 0; k < H; k++)
+        dst[k] = t->ola[k];
+    t->qlen += H;
+    memmove(t->ola, t->ola + H, sizeof(float) * (size_t)(N - H));
+    memset(t->ola + N - H, 0, sizeof(float) * (size_t)H);
+}
+
+/* An unvoiced frame's magnitudes lose any harmonic comb the model gave them:
+ * the power spectrum averaged over UNVOICED_SMOOTH_HZ either side of each bin
+ * (two partials of the relative axis's 100 Hz reference). Random phase then
+ * makes noise with the model's spectral envelope, not a buzz at the reference
+ * f0 (measured on a harmonic model: white noise in came out 18 % voiced
+ * without it). scratch [n]. */
+#define UNVOICED_SMOOTH_HZ 100.0
+static void smooth_unvoiced(float *mag, int n, double bin_hz, float *scratch)
+{
+    int hw = (int)ceil(UNVOICED_SMOOTH_HZ / bin_hz);
+    hw = hw < 1 ? 1 : hw;
+    double sum = 0.0;
+    int count = 0;
+    for (int k = 0; k < n; k++)
+        scratch[k] = mag[k] * mag[k];
+    for (int k = 0; k < hw && k < n; k++, count++)
+        sum += scratch[k];
+    for (int k = 0; k < n; k++) {
+        if (k + hw < n) {
+            sum += scratch[k + hw];
+            count++;
+        }
+        if (k - hw - 1 >= 0) {
+            sum -= scratch[k - hw - 1];
+            count--;
+        }
+        mag[k] = (float)sqrt(fmax(sum, 0.0) / count);
+    }
+}
+
+/* Analyses the newest frame of input and overlap-adds its re-voiced twin. */
+static void next_frame(anc_transfer *t)
+{
+    const int N = t->n_fft, MB = t->model_bins;
+    anc_transfer_frame *fr = &t->last;
+
+    anc_stft_magnitude(t->stft, t->hist + t->R - N, t->mag);
+    anc_pitch_frame pf;
+    anc_pitch_causal(t->pitch, t->hist + t->pitch_start, &pf);
+    fr->f0 = pf.f0;
+    fr->voiced = pf.voiced;
+    fr->periodicity = pf.periodicity;
+    double power = 0.0;
+    int finite = 1;
+    for (int k = 0; k < t->band; k++) {
+        power += (double)t->mag[k] * t->mag[k];
+        finite &= isfinite(t->mag[k]);
+    }
+    fr->level_db = power > 0.0 && finite
+                       ? (float)(10.0 * log10(power / ANC_FRAME_SINE_POWER))
+                       : -INFINITY;
+    fr->silent = !(fr->level_db >= ANC_TRANSFER_GATE_DB);
+    if (fr->silent) {
+        /* Silence in, silence out; the next sound starts afresh. */
+        anc_phase_reset(t->phase);
+        t->harmonic = 0;
+        emit_hop(t);
+        return;
+    }
+
+    /* The frame as the model's features (the trainer's way, synth_frame.h). */
+    anc_mag_to_db(t->mag, t->db, t->band);
+    for (int k = t->band; k < MB; k++)
+        t->db[k] = ANC_FEATURE_FLOOR_DB;
+    float anchor = 0.0f;
+    int voiced_rel = 0;
+    if (t->rel) {
+        anchor = anc_relfreq_anchor(t->rel, pf.f0, pf.voiced);
+        voiced_rel = pf.voiced && anchor == pf.f0;
+    }
+    anc_synth_encode_frame(t->rel, t->mean, t->std, t->level_norm, t->db, MB, anchor,
+                           t->scratch, t->x, t->D);
+
+    /* mu(x) plus the knobs, decoded. */
+    anc_transfer_encode(t, t->x, t->z);
+    for (int l = 0; l < t->L && l < ANC_KNOBS; l++)
+        t->z[l] += t->p.knobs[l];
+    anc_mlp_forward(&t->dec, anc_dense_kernel_vec, t->z, 1, NULL, t->dec_post);
+
+    /* Back to linear bins at the (transposed) f0, at the input's level. */
+    const float f0 = voiced_rel ? anchor * exp2f(t->p.transpose / 12.0f) : anchor;
+    anc_synth_features_to_mag(t->rel, t->mean, t->std, t->feat, t->D, f0, t->floor_db,
+                              t->scratch, t->lin, MB);
+    anc_synth_set_level(t->lin, MB, fr->level_db);
+    if (!voiced_rel && !pf.voiced)
+        smooth_unvoiced(t->lin, MB, t->synth_rate / N, t->db);
+    memcpy(t->mag, t->lin, sizeof(float) * (size_t)t->band);
+    memset(t->mag + t->band, 0, sizeof(float) * (size_t)(t->bins - t->band));
+
+    if (voiced_rel) {
+        anc_synth_harmonic_phase(t->theta, !t->harmonic, &t->rng, f0, t->synth_rate, N, t->hop,
+                                 t->band, t->bins, t->mag, t->re, t->im);
+        t->harmonic = 1;
+    } else {
+        if (t->harmonic)
+            anc_phase_reset(t->phase);
+        t->harmonic = 0;
+        /* Unvoiced input stays noise: random phase; voiced frames of an
+         * absolute model get RTPGHI. */
+        anc_phase_next(t->phase, pf.voiced ? ANC_PHASE_RTPGHI : ANC_PHASE_RANDOM, t->mag, t->re,
+                       t->im, &t->rng);
+    }
+    anc_stft_inverse(t->stft, t->re, t->im, t->frame);
+    int bad = 0;
+    for (int k = 0; k < N; k++) {
+        t->ola[k] += t->frame[k];
+        bad |= !isfinite(t->ola[k]);
+    }
+    if (bad) { /* cannot happen with finite weights; heal instead of hissing */
+        memset(t->ola, 0, sizeof(float) * (size_t)N);
+        anc_phase_reset(t->phase);
+        t->harmonic = 0;
+    }
+    emit_hop(t);
+}
+
+/* One input sample at the synthesis rate. */
+static inline void push(anc_transfer *t, float v)
+{
+    t->hist[t->R - t->hop + t->fill] = isfinite(v) ? v : 0.0f;
+    if (++t->fill < t->hop)
+        return;
+    next_frame(t);
+    memmove(t->hist, t->hist + t->hop, sizeof(float) * (size_t)(t->R - t->hop));
+    t->fill = 0;
+}
+
+/* n wet samples at the host rate from the queue into t->wet. */
+static void pull(anc_transfer *t, int n)
+{
+    if (!t->rs_out) {
+        const int k = n < t->qlen ? n : t->qlen;
+        memcpy(t->wet, t->queue + t->qhead, sizeof(float) * (size_t)k);
+        t->qhead += k;
+        t->qlen -= k;
+        for (int i = k; i < n; i++)
+            t->wet[i] = 0.0f;
+        t->underruns += (uint64_t)(n - k);
+        return;
+    }
+    int done = 0;
+    while (done < n) {
+        int used = 0;
+        int k = anc_resampler_process(t->rs_out, t->queue + t->qhead, t->qlen, &used,
+                                      t->wet + done, n - done);
+        t->qhead += used;
+        t->qlen -= used;
+        done += k;
+        if (k == 0 && done < n) {
+            t->underruns += (uint64_t)(n - done);
+            for (int i = done; i < n; i++)
+                t->wet[i] = 0.0f;
+            break;
+        }
+    }
+}
+
+void anc_transfer_process(anc_transfer *t, const float *in, float *out, uint32_t n)
+{
+#ifdef ANC_HAVE_MXCSR
+    unsigned int csr = _mm_getcsr();
+    _mm_setcsr(csr | 0x8040); /* denormals to zero while we run */
+#endif
+    const anc_engine_params *p = &t->p;
+    const float gain_target = powf(10.0f, p->gain_db / 20.0f);
+    const float en_target = p->enabled ? 1.0f : 0.0f, mix_target = p->mix, r = t->ramp;
+    uint32_t done = 0;
+    while (done < n) {
+        const int c = n - done < CHUNK ? (int)(n - done) : CHUNK;
+        memcpy(t->inbuf, in + done, sizeof(float) * (size_t)c); /* in may be out */
+        if (t->rs_in) {
+            int at = 0;
+            while (at < c) {
+                int used = 0;
+                int k = anc_resampler_process(t->rs_in, t->inbuf + at, c - at, &used, t->conv,
+                                              t->conv_cap);
+                for (int i = 0; i < k; i++)
+                    push(t, t->conv[i]);
+                at += used;
+                if (used == 0 && k == 0)
+                    break;
+            }
+        } else {
+            for (int i = 0; i < c; i++)
+                push(t, t->inbuf[i]);
+        }
+        pull(t, c);
+        for (int i = 0; i < c; i++) {
+            /* The dry signal, delayed by the latency. */
+            const float x = isfinite(t->inbuf[i]) ? t->inbuf[i] : 0.0f;
+            const float d = t->dry[t->dry_pos];
+            t->dry[t->dry_pos] = x;
+            if (++t->dry_pos == t->dry_len)
+                t->dry_pos = 0;
+            t->gain += r * (gain_target - t->gain);
+            t->enable += r * (en_target - t->enable);
+            t->mix += r * (mix_target - t->mix);
+            const float wet = t->gain * (t->mix * t->wet[i] + (1.0f - t->mix) * d);
+            out[done + i] = anc_engine_guard(t->enable * wet + (1.0f - t->enable) * d);
+        }
+        done += (uint32_t)c;
+    }
+    t->gain = fabsf(t->gain) < 1e-30f ? 0.0f : t->gain;
+#ifdef ANC_HAVE_MXCSR
+    _mm_setcsr(csr);
+#endif
+}
+
+uint32_t anc_transfer_latency(const anc_transfer *t) { return t->latency; }
+int anc_transfer_n_latent(const anc_transfer *t) { return t->L; }
+double anc_transfer_synthesis_rate(const anc_transfer *t) { return t->synth_rate; }
+int anc_transfer_fft(const anc_transfer *t) { return t->n_fft; }
+int anc_transfer_hop(const anc_transfer *t) { return t->hop; }
+const anc_transfer_frame *anc_transfer_last_frame(const anc_transfer *t) { return &t->last; }
+uint64_t anc_transfer_underruns(const anc_transfer *t) { return t->underruns; }
