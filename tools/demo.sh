@@ -28,6 +28,7 @@ mkdir -p "$out"
 "$bin/ancestral-make-corpus" --quiet --rate 22050 --seed 1 "$out/corpus" >/dev/null
 "$bin/ancestral-train" --rate 22050 --fft 1024 --hop 256 --latent 8 --hidden 512,256 \
   --epochs "$epochs" --threads "$(nproc)" --seed 1 --log "$out/training.csv" \
+  --report "$out/training.html" \
   --presets "$lv2dir/ancestral-demo-presets.lv2" \
   -o "$out/demo.vae" "$out/corpus" | tee "$out/training-summary.txt"
 
@@ -56,7 +57,8 @@ cat <<EOF2
 
 Done.
   corpus:            $out/corpus (the synthetic sounds the model learned)
-  trained model:     $out/demo.vae (figures in $out/training-summary.txt, curve in $out/training.csv)
+  trained model:     $out/demo.vae (figures in $out/training-summary.txt, curve in $out/training.csv,
+                     pictures in $out/training.html: open it in a browser)
   plugin:            $lv2dir/ancestral.lv2 (with the shipped default model and presets)
   presets of yours:  $lv2dir/ancestral-demo-presets.lv2 (one per corpus file, using demo.vae)
   renders:           $out/default-bright-saw.wav (default model, preset "Bright saw")
@@ -66,8 +68,8 @@ Done.
 
 Open it in Ardour: add a MIDI track with "Ancestral" as its instrument. It plays
 the default model at once, as a drone at the "note" control until the first MIDI
-note arrives (quietly with every knob at 0, the centre of the timbre space: start
-from a preset such as "Bright saw" or "Bell"); play notes, turn z1..z8 (the
+note arrives (every knob at 0 is the centre of the timbre space; presets such as
+"Violin", "Bright saw" or "Bell" start elsewhere); play notes, turn z1..z16 (the
 plugin's generic controls, or automate them), or set "Model" to
 $out/demo.vae in the generic editor's file chooser: a pitch-relative model like
 that one plays every note at its own pitch.
