@@ -111,6 +111,11 @@ void anc_engine_params_default(anc_engine_params *p);
 
 typedef struct anc_engine anc_engine;
 
+/* The seed of the plugin's engines (a session renders the same prior draws and
+ * phases every time it is exported), and of ancestral-render's unless asked
+ * otherwise, so that both play the same samples. */
+#define ANC_ENGINE_SEED UINT64_C(0x414e434553545241)
+
 /* Builds an engine for model m at host_rate (22050 .. 192000 Hz; other rates from
  * 8000 to 384000 work too when the scaled FFT fits). The engine copies what it needs
  * from m, so m may be freed afterwards. seed starts its random generator. Free with

@@ -61,10 +61,6 @@
 /* The bundle's default model: the one state:state in ancestral.ttl names. */
 #define ANC_DEFAULT_MODEL "default.vae"
 
-/* Every engine starts its random generator here, so a session renders the same
- * prior draws every time it is exported. */
-#define ANC_PLUGIN_SEED UINT64_C(0x414e434553545241)
-
 /* Fastest transport speed believed (time:speed); a faster one is garbage, and
  * block length times speed must fit the int64_t frame counter. */
 #define ANC_MAX_SPEED 1.0e6
@@ -167,7 +163,7 @@ static anc_status slot_load(Ancestral *self, const char *path, anc_slot **out,
     anc_status s = anc_model_load_file(&m, path, err); /* messages name the path */
     if (s != ANC_OK)
         return s;
-    s = anc_engine_create(&e, m, self->rate, ANC_PLUGIN_SEED, err);
+    s = anc_engine_create(&e, m, self->rate, ANC_ENGINE_SEED, err);
     anc_model_free(m);
     if (s != ANC_OK) {
         char why[ANC_ERROR_MESSAGE_MAX];

@@ -251,7 +251,7 @@ int main(int argc, char **argv)
     if (!mode_given)
         p.mode = have_random ? ANC_MODE_ANCESTRAL : ANC_MODE_KNOBS;
     anc_engine *e;
-    if (anc_engine_create(&e, m, rate, have_random ? seed : 1, &err) != ANC_OK)
+    if (anc_engine_create(&e, m, rate, have_random ? seed : ANC_ENGINE_SEED, &err) != ANC_OK)
         anc_cli_die(ANC_EXIT_USAGE, "%s: %s", model_path, err.message);
     out_file of;
     out_open(&of, out);
