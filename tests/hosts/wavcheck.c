@@ -365,7 +365,10 @@ static int cmd_differ(int argc, char **argv)
     return rc;
 }
 
-enum { LAG_CANDIDATES = 16 };
+/* Correlation peaks screened, and how many of the best screened get the full
+ * comparison: a steady drone repeats every period, so within seconds of lag
+ * it has thousands of peaks nearly as high as the right one. */
+enum { LAG_CANDIDATES = 8192, LAG_FINALISTS = 16, SCREEN_STRIDE = 97 };
 
 /* Candidate lags of b against a (b[t] ~ a[t + lag]) within +-max_lag frames:
  * the highest local maxima of the cross-correlation of channel 0 from frame
@@ -452,12 +455,13 @@ typedef struct aligned_diff {
     long overlap;
 } aligned_diff;
 
-/* Channel 0 of b against a shifted by lag, both from frame `from` on. */
-static aligned_diff diff_at(const sound *a, const sound *b, long from, long lag)
+/* Channel 0 of b against a shifted by lag, both from frame `from` on, every
+ * stride-th frame. */
+static aligned_diff diff_at(const sound *a, const sound *b, long from, long lag, long stride)
 {
     aligned_diff d = { 0.0, -INFINITY, 0 };
     double sum = 0.0, ref = 0.0;
-    for (long t = from; t < b->frames; t++) {
+    for (long t = from; t < b->frames; t += stride) {
         long u = t + lag;
         if (u < from || u >= a->frames)
             continue;
@@ -498,15 +502,43 @@ static int cmd_aligned(int argc, char **argv)
         rc = 1;
     } else {
         long from = skip_frames(&a, skip);
-        long lags[LAG_CANDIDATES];
+        static long lags[LAG_CANDIDATES];
         int n = candidate_lags(&a, &b, from, (long)(max_lag_s * a.rate), lags);
+        /* Screen every peak on a sparse grid of frames, then compare the
+         * finalists frame by frame. */
+        long fin[LAG_FINALISTS];
+        double fin_db[LAG_FINALISTS];
+        int nf = 0;
+        const long min_overlap = (long)(min_overlap_s * a.rate);
+        for (int i = 0; i < n; i++) {
+            aligned_diff q = diff_at(&a, &b, from, lags[i], SCREEN_STRIDE);
+            if (q.overlap * SCREEN_STRIDE < min_overlap)
+                continue;
+            int slot;
+            if (nf < LAG_FINALISTS)
+                slot = nf++;
+            else if (q.diff_db < fin_db[LAG_FINALISTS - 1])
+                slot = LAG_FINALISTS - 1;
+            else
+                continue;
+            fin[slot] = lags[i];
+            fin_db[slot] = q.diff_db;
+            for (int j = slot; j > 0 && fin_db[j] < fin_db[j - 1]; j--) {
+                double td = fin_db[j];
+                fin_db[j] = fin_db[j - 1];
+                fin_db[j - 1] = td;
+                long tl = fin[j];
+                fin[j] = fin[j - 1];
+                fin[j - 1] = tl;
+            }
+        }
         long best_lag = 0;
         aligned_diff best = { INFINITY, INFINITY, 0 };
-        for (int i = 0; i < n; i++) {
-            aligned_diff d = diff_at(&a, &b, from, lags[i]);
-            if (d.overlap >= (long)(min_overlap_s * a.rate) && d.diff_db < best.diff_db) {
+        for (int i = 0; i < nf; i++) {
+            aligned_diff d = diff_at(&a, &b, from, fin[i], 1);
+            if (d.overlap >= min_overlap && d.diff_db < best.diff_db) {
                 best = d;
-                best_lag = lags[i];
+                best_lag = fin[i];
             }
         }
         printf("lag_frames: %ld\noverlap_frames: %ld\nmax_abs_diff_aligned: %.3g\n"
