@@ -6,14 +6,15 @@
  *
  * Timing at the synthesis rate, without converters: the history holds the
  * newest frame of input; when a hop of new samples completes it, the frame is
- * analysed, re-voiced and overlap-added, and its first hop (now final) is
- * appended to the output queue, which started with one hop of silence. Output
- * sample i is then queue sample i, for any block length: a frame completed by
- * input sample t plays from sample t + 1, its centre n_fft / 2 later, while the
- * analysed frame's centre lay n_fft / 2 before t + 1: one frame of latency.
- * With converters, the queue starts with a few samples more (QUEUE_MARGIN), so
- * that the output converter, which reads a little ahead of the input
- * converter's writes within a block, never runs dry. */
+ * analysed, re-voiced, and the middle two hops of its synthesis (see
+ * synthesis_windows) are overlap-added; the first hop (now final) is appended
+ * to the output queue, which started with one hop of silence. Output sample i
+ * is then queue sample i, for any block length: a frame completed by input
+ * sample t plays from sample t + 1, its centre one hop later, while the
+ * analysed frame's centre lay n_fft / 2 before t + 1: a latency of
+ * n_fft / 2 + hop. With converters, the queue starts with a few samples more
+ * (QUEUE_MARGIN), so that the output converter, which reads a little ahead of
+ * the input converter's writes within a block, never runs dry. */
 #include "transfer.h"
 
 #include <math.h>
@@ -56,7 +57,7 @@ struct anc_transfer {
     anc_relfreq *rel;  /* NULL for an absolute model */
     /* synthesis STFT and rates */
     double host_rate, synth_rate;
-    int n_fft, hop, bins, band;
+    int n_fft, hop, bins, band; /* hop: the engine's, see synthesis_hop() */
     anc_resampler *rs_in, *rs_out; /* NULL when the rates are equal */
     anc_stft *stft;
     anc_phase *phase;
@@ -68,7 +69,8 @@ struct anc_transfer {
     int R;               /* history length: max(n_fft, pitch window) */
     float *hist;         /* [R] newest input at the end */
     int fill;            /* new samples in the current hop */
-    float *ola;          /* [n_fft] */
+    float *ola;          /* [2 hop]: the synthesis window's span */
+    float *win_coh, *win_rnd; /* [2 hop]: synthesis windows (see next_frame) */
     float *theta;        /* [bins] harmonic phase memory */
     int harmonic;        /* the last frame used harmonic phase */
     float *queue;        /* [qcap] wet output at the synthesis rate */
@@ -114,17 +116,27 @@ void anc_transfer_free(anc_transfer *t)
     free(t);
 }
 
+/* The engine's hop: an eighth of the frame (or the model's hop if shorter).
+ * The synthesis window spans two hops and sets the synthesis delay (see
+ * synthesis_windows); the model's features do not depend on the hop. */
+static int synthesis_hop(const anc_synth_geometry *g)
+{
+    const int h = g->n_fft / 8;
+    return g->hop < h ? g->hop : h;
+}
+
 /* The latency of the geometry g with these converters (NULL when equal rates),
  * and the queue's prefill, in synthesis samples. See the top of this file. */
 static uint32_t latency_of(const anc_synth_geometry *g, const anc_resampler *in,
                            const anc_resampler *out, double host_rate, int *prefill)
 {
+    const int hop = synthesis_hop(g), span = g->n_fft / 2 + hop;
     if (!in) {
-        *prefill = g->hop;
-        return (uint32_t)g->n_fft;
+        *prefill = hop;
+        return (uint32_t)span;
     }
-    *prefill = g->hop + QUEUE_MARGIN;
-    const double synth = g->n_fft + QUEUE_MARGIN + anc_resampler_delay_in(out);
+    *prefill = hop + QUEUE_MARGIN;
+    const double synth = span + QUEUE_MARGIN + anc_resampler_delay_in(out);
     return (uint32_t)lround(anc_resampler_delay_in(in) + synth * host_rate / g->synth_rate);
 }
 
@@ -187,6 +199,34 @@ static void encoder_mean_net(const anc_model *m, anc_mlp *enc)
                           .b = t.mu_b};
 }
 
+/* The synthesis windows over the middle 2 hop samples of a frame, applied to
+ * what anc_stft_inverse() gives (the inverse FFT times the analysis window w
+ * over the window-square sum S). Coherent sound (partials under harmonic
+ * phase, RTPGHI) comes out w-windowed, as the trainer's frames were: dividing
+ * w out and applying a Hann of 2 hop, which sums to 1 at hop spacing, gives a
+ * steady input back exactly. Random-phase sound is noise spread evenly over
+ * the frame: the square root of that Hann (its squares sum to 1), scaled so
+ * that noise comes out at the level it went in (a frame's noise power is the
+ * signal's times mean(w^2)). */
+static void synthesis_windows(anc_transfer *t)
+{
+    const int N = t->n_fft, H = t->hop;
+    const float *w = anc_stft_window(t->stft);
+    double w2 = 0.0;
+    for (int m = 0; m < N; m++)
+        w2 += (double)w[m] * w[m];
+    const double noise = sqrt(N / w2);
+    for (int i = 0; i < 2 * H; i++) {
+        const int j = N / 2 - H + i;
+        double S = 0.0;
+        for (int m = j % H; m < N; m += H)
+            S += (double)w[m] * w[m];
+        const double raw = S / w[j], hann = 0.5 - 0.5 * cos(M_PI * i / H);
+        t->win_coh[i] = (float)(raw * hann / w[j]);
+        t->win_rnd[i] = (float)(raw * sqrt(hann) * noise);
+    }
+}
+
 anc_status anc_transfer_create(anc_transfer **out, const anc_model *m, double host_rate,
                                uint64_t seed, anc_error *err)
 {
@@ -213,7 +253,7 @@ anc_status anc_transfer_create(anc_transfer **out, const anc_model *m, double ho
     t->host_rate = host_rate;
     t->synth_rate = g.synth_rate;
     t->n_fft = g.n_fft;
-    t->hop = g.hop;
+    t->hop = synthesis_hop(&g);
     t->bins = g.n_fft / 2 + 1;
     t->band = t->bins < t->model_bins ? t->bins : t->model_bins;
     t->seed = seed;
@@ -263,7 +303,7 @@ anc_status anc_transfer_create(anc_transfer **out, const anc_model *m, double ho
     t->qcap = t->prefill + 2 * t->hop + 2 * t->conv_cap + 64;
     t->dry_len = (int)t->latency; /* at least n_fft, so never 0 */
     const int sc = t->D > t->model_bins ? t->D : t->model_bins;
-    size_t nf = (size_t)t->R + 2 * (size_t)t->n_fft + 4 * (size_t)t->bins + (size_t)t->qcap +
+    size_t nf = (size_t)t->R + (size_t)t->n_fft + 6 * (size_t)t->hop + 4 * (size_t)t->bins + (size_t)t->qcap +
                 (size_t)t->dry_len + 2 * (size_t)t->model_bins + 4 * (size_t)t->D + (size_t)sc +
                 (size_t)t->L + 2 * (size_t)maxw + 2 * CHUNK + (size_t)t->conv_cap;
     t->block = calloc(nf, sizeof *t->block);
@@ -276,7 +316,9 @@ anc_status anc_transfer_create(anc_transfer **out, const anc_model *m, double ho
     float *b = t->block;
 #define TAKE(ptr, n) (ptr = b, b += (n))
     TAKE(t->hist, t->R);
-    TAKE(t->ola, t->n_fft);
+    TAKE(t->ola, 2 * t->hop);
+    TAKE(t->win_coh, 2 * t->hop);
+    TAKE(t->win_rnd, 2 * t->hop);
     TAKE(t->frame, t->n_fft);
     TAKE(t->theta, t->bins);
     TAKE(t->mag, t->bins);
@@ -302,6 +344,7 @@ anc_status anc_transfer_create(anc_transfer **out, const anc_model *m, double ho
         t->enc_post[i] = i == t->enc.n_layers - 1 ? t->z : i % 2 ? t->h2 : t->h1;
     for (int i = 0; i < t->dec.n_layers; i++)
         t->dec_post[i] = i == t->dec.n_layers - 1 ? t->feat : i % 2 ? t->h2 : t->h1;
+    synthesis_windows(t);
     memcpy(t->mean, anc_model_feature_mean_const(m), sizeof(float) * (size_t)t->D);
     memcpy(t->std, anc_model_feature_std_const(m), sizeof(float) * (size_t)t->D);
     t->ramp = (float)(1.0 - exp(-1.0 / (RAMP_SECONDS * host_rate)));
@@ -314,7 +357,7 @@ anc_status anc_transfer_create(anc_transfer **out, const anc_model *m, double ho
 void anc_transfer_reset(anc_transfer *t)
 {
     memset(t->hist, 0, sizeof(float) * (size_t)t->R);
-    memset(t->ola, 0, sizeof(float) * (size_t)t->n_fft);
+    memset(t->ola, 0, sizeof(float) * 2 * (size_t)t->hop);
     memset(t->dry, 0, sizeof(float) * (size_t)t->dry_len);
     memset(t->queue, 0, sizeof(float) * (size_t)t->prefill);
     t->qhead = 0;
@@ -353,17 +396,15 @@ void anc_transfer_encode(anc_transfer *t, const float *x, float *mu)
 /* Appends the first hop of the overlap-add to the queue and moves it on. */
 static void emit_hop(anc_transfer *t)
 {
-    const int N = t->n_fft, H = t->hop;
+    const int H = t->hop;
     if (t->qhead + t->qlen + H > t->qcap) {
         memmove(t->queue, t->queue + t->qhead, sizeof(float) * (size_t)t->qlen);
         t->qhead = 0;
     }
-    float *dst = t->queue + t->qhead + t->qlen;
-    for (int k = 0; k < H; k++)
-        dst[k] = t->ola[k];
+    memcpy(t->queue + t->qhead + t->qlen, t->ola, sizeof(float) * (size_t)H);
     t->qlen += H;
-    memmove(t->ola, t->ola + H, sizeof(float) * (size_t)(N - H));
-    memset(t->ola + N - H, 0, sizeof(float) * (size_t)H);
+    memmove(t->ola, t->ola + H, sizeof(float) * (size_t)H);
+    memset(t->ola + H, 0, sizeof(float) * (size_t)H);
 }
 
 /* An unvoiced frame's magnitudes lose any harmonic comb the model gave them:
@@ -394,6 +435,20 @@ static void smooth_unvoiced(float *mag, int n, double bin_hz, float *scratch)
         }
         mag[k] = (float)sqrt(fmax(sum, 0.0) / count);
     }
+}
+
+/* Adds the middle of the inverse of (re, im) under win to the overlap-add;
+ * nonzero if that made it non-finite. */
+static int overlap_add(anc_transfer *t, const float *re, const float *im, const float *win)
+{
+    anc_stft_inverse(t->stft, re, im, t->frame);
+    const float *mid = t->frame + t->n_fft / 2 - t->hop;
+    int bad = 0;
+    for (int k = 0; k < 2 * t->hop; k++) {
+        t->ola[k] += mid[k] * win[k];
+        bad |= !isfinite(t->ola[k]);
+    }
+    return bad;
 }
 
 /* Analyses the newest frame of input and overlap-adds its re-voiced twin. */
@@ -468,14 +523,12 @@ static void next_frame(anc_transfer *t)
         anc_phase_next(t->phase, pf.voiced ? ANC_PHASE_RTPGHI : ANC_PHASE_RANDOM, t->mag, t->re,
                        t->im, &t->rng);
     }
-    anc_stft_inverse(t->stft, t->re, t->im, t->frame);
-    int bad = 0;
-    for (int k = 0; k < N; k++) {
-        t->ola[k] += t->frame[k];
-        bad |= !isfinite(t->ola[k]);
-    }
+    /* Only the frame's middle is played (synthesis_windows), starting now: the
+     * frame's centre sounds one hop from now, not half a frame. */
+    const int coherent = t->harmonic || pf.voiced;
+    int bad = overlap_add(t, t->re, t->im, coherent ? t->win_coh : t->win_rnd);
     if (bad) { /* cannot happen with finite weights; heal instead of hissing */
-        memset(t->ola, 0, sizeof(float) * (size_t)N);
+        memset(t->ola, 0, sizeof(float) * 2 * (size_t)t->hop);
         anc_phase_reset(t->phase);
         t->harmonic = 0;
     }

@@ -22,12 +22,15 @@
  * the output back.
  *
  * Latency: an input sample reaches the output anc_transfer_latency() host
- * samples later: the analysis frame's centre is half a frame in the past when
- * the frame is complete, and the synthesised frame's centre half a frame after
- * the hop that starts it, so one frame (n_fft synthesis samples), plus the
- * converters' delays and a few samples of margin when converting. The dry
- * signal (mix, enabled off) is delayed by the same amount, so the reported
- * latency holds for every setting and never changes while an engine plays.
+ * samples later: the analysis frame (the model's, unchanged) has its centre
+ * half a frame in the past when it is complete; the engine runs at a hop of an
+ * eighth of the frame (at most the model's hop) and plays only the middle two
+ * hops of each synthesised frame, starting at once, so its centre sounds one
+ * hop later: n_fft / 2 + n_fft / 8 synthesis samples (1280 = 26.67 ms for an
+ * FFT of 2048 at 48 kHz; a whole frame before), plus the converters' delays
+ * and a few samples of margin when converting. The dry signal (mix, enabled
+ * off) is delayed by the same amount, so the reported latency holds for every
+ * setting and never changes while an engine plays.
  *
  * Threading and real time: create and free allocate and plan FFTs (a worker
  * thread). Everything else is hard real time: no allocation, lock or I/O, any
