@@ -101,6 +101,8 @@ struct anc_engine {
     float *zb, *h1, *h2, *feat; /* [SAMPLERS][L], [SAMPLERS][maxw] x2, [SAMPLERS][D] */
     float *eps;           /* [D] standard normal draws for the feature noise */
     float *lin;           /* [model_bins] levels, then magnitudes, on the model's bins */
+    float *played;        /* [model_bins] the frame's mix: every voice's magnitudes with
+                           * its envelope and velocity, summed in power (before gain) */
     float *env;           /* [hop] a voice's envelope over the frame */
     float *mag, *re, *im; /* [bins] */
     float *frame;         /* [n_fft] */
@@ -257,7 +259,7 @@ anc_status anc_engine_create(anc_engine **out, const anc_model *m, double host_r
     e->weights = malloc(anc_mlp_num_floats(&model_dec) * sizeof *e->weights);
     const size_t S = SAMPLERS;
     size_t nf = (size_t)e->L * (1 + S * 4) + S * (2 * (size_t)e->maxw + (size_t)e->D) +
-                3 * (size_t)e->D + (size_t)e->model_bins + 3 * (size_t)e->bins +
+                3 * (size_t)e->D + 2 * (size_t)e->model_bins + 3 * (size_t)e->bins +
                 (size_t)e->n_fft * (1 + S) + S * (size_t)e->bins + 2 * (size_t)e->hop;
     e->block = calloc(nf, sizeof *e->block);
     if (!e->weights || !e->block) {
@@ -280,6 +282,7 @@ anc_status anc_engine_create(anc_engine **out, const anc_model *m, double host_r
     TAKE(e->mean, e->D);
     TAKE(e->std, e->D);
     TAKE(e->lin, e->model_bins);
+    TAKE(e->played, e->model_bins);
     TAKE(e->mag, e->bins);
     TAKE(e->re, e->bins);
     TAKE(e->im, e->bins);
@@ -510,6 +513,7 @@ static void next_frame(anc_engine *e)
         e->rows[B++] = i;
     }
     memset(e->fifo, 0, sizeof(float) * H);
+    memset(e->played, 0, sizeof(float) * e->band);
     e->fifo_pos = 0;
     if (B == 0)
         return;
@@ -564,13 +568,21 @@ static void next_frame(anc_engine *e)
         v->sounding = 1;
         e->last = i;
         anc_voices_run(vs, vi, e->env, (uint32_t)H);
-        for (int k = 0; k < H; k++)
+        float env_sum = 0.0f;
+        for (int k = 0; k < H; k++) {
             e->fifo[k] += v->ola[k] * e->env[k] * vel;
+            env_sum += e->env[k];
+        }
+        const float w = env_sum / (float)H * vel;
+        for (int k = 0; k < e->band; k++)
+            e->played[k] += (e->lin[k] * w) * (e->lin[k] * w);
         memmove(v->ola, v->ola + H, sizeof(float) * (N - H));
         memset(v->ola + N - H, 0, sizeof(float) * H);
         if (vs->v[vi].stage == ANC_ENV_OFF)
             sampler_clear(e, i);
     }
+    for (int k = 0; k < e->band; k++)
+        e->played[k] = sqrtf(e->played[k]);
 }
 /* Applies the gain ramp, the output guard and the denormal flush to one sample. */
 static inline float finish(float v, float *g, float target, float r)
@@ -642,4 +654,19 @@ const float *anc_engine_last_magnitudes(const anc_engine *e, int *n)
 {
     *n = e->model_bins;
     return e->lin;
+}
+
+void anc_engine_snapshot(const anc_engine *e, anc_snapshot_frame *f)
+{
+    anc_snapshot_set_spectrum(f, e->played, e->band, e->synth_rate / e->n_fft, e->gain);
+    f->n_voices = SAMPLERS < ANC_SNAPSHOT_VOICES ? SAMPLERS : ANC_SNAPSHOT_VOICES;
+    for (int i = 0; i < f->n_voices; i++) {
+        const anc_voices *vs = i == DRONE ? &e->drone : &e->notes;
+        const int vi = i == DRONE ? 0 : i;
+        const anc_voice *v = &vs->v[vi];
+        const int on = v->stage != ANC_ENV_OFF;
+        f->voice_level[i] = on ? v->level * v->velocity : 0.0f;
+        f->voice_hz[i] = on ? anc_voices_hz(vs, vi) : 0.0f;
+        f->voice_kind[i] = i == DRONE ? ANC_SNAPSHOT_DRONE : ANC_SNAPSHOT_NOTE;
+    }
 }

@@ -56,6 +56,7 @@
 #include "controls.h"
 #include "model.h"
 #include "phase.h"
+#include "snapshot.h"
 #include "status.h"
 
 /* Output guard: a decoded spectrum far outside the training data can be loud;
@@ -158,6 +159,12 @@ const float *anc_engine_current_z(const anc_engine *e);
  * its n_input), as decoded, sampled and (relative models) mapped at the voice's
  * f0, before phase reconstruction and envelope. Valid until the next frame. */
 const float *anc_engine_last_magnitudes(const anc_engine *e, int *n);
+/* What plays, for a display (snapshot.h): the bands of the most recent frame's
+ * mix (every sounding voice's magnitudes with its envelope and velocity,
+ * summed in power, times the output gain) and one mark per sampler (the eight
+ * note voices, then the drone: level = envelope x velocity, pitch in Hz). RT
+ * safe; fills every field of f but its serial. */
+void anc_engine_snapshot(const anc_engine *e, anc_snapshot_frame *f);
 
 /* Offline helpers for ancestral-render --input: set the latent target directly
  * (in model dimensions, bypassing the knobs and modes) for the next frame, the
