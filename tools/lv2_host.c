@@ -32,6 +32,7 @@
 #include <lv2/worker/worker.h>
 
 #include "controls.h"
+#include "inline_display_ext.h"
 
 #define RING_BYTES (1u << 16)     /* per worker direction; a message is a path or a pointer */
 #define ATOM_BYTES (1u << 16)     /* control and notify sequence buffers */
@@ -305,8 +306,9 @@ struct anc_host {
     float opt_rate;
     LV2_Options_Option options[6];
     LV2_Feature f_map, f_unmap, f_log, f_options, f_make, f_mappath, f_free, f_default,
-        f_bounded;
-    const LV2_Feature *features[12];
+        f_bounded, f_queue_draw;
+    LV2_Inline_Display queue_draw;
+    const LV2_Feature *features[13];
     const LV2_Feature *state_features[6]; /* for save and restore (lilv adds mapPath) */
     char scratch_dir[1024];
 
@@ -336,6 +338,10 @@ struct anc_host {
     pthread_mutex_t log_lock;
     char log_text[LOG_BYTES];
     size_t log_len;
+
+    /* inline display */
+    const LV2_Inline_Display_Interface *display_iface;
+    atomic_ulong queue_draws;
 
     /* counters */
     unsigned long allocs_run, allocs_resp, logs_run, run_calls;
@@ -852,6 +858,13 @@ static void map_urids(anc_host *h)
 #undef MAP
 }
 
+/* The plugin's queue_draw(): counted (Ardour emits a signal to its GUI). */
+static void queue_draw(LV2_Inline_Display_Handle handle)
+{
+    anc_host *h = handle;
+    atomic_fetch_add_explicit(&h->queue_draws, 1, memory_order_relaxed);
+}
+
 static void build_features(anc_host *h)
 {
     h->log = (LV2_Log_Log){h, log_printf, log_vprintf};
@@ -881,10 +894,12 @@ static void build_features(anc_host *h)
     h->f_free = (LV2_Feature){LV2_STATE__freePath, &h->free_path};
     h->f_default = (LV2_Feature){LV2_STATE__loadDefaultState, NULL};
     h->f_bounded = (LV2_Feature){LV2_BUF_SIZE__boundedBlockLength, NULL};
+    h->queue_draw = (LV2_Inline_Display){h, queue_draw};
+    h->f_queue_draw = (LV2_Feature){LV2_INLINEDISPLAY__queue_draw, &h->queue_draw};
     const LV2_Feature *all[] = {&h->f_map,     &h->f_unmap,          &h->worker.feature,
                                 &h->f_options, &h->f_log,            &h->f_make,
                                 &h->f_mappath, &h->f_free,           &h->f_default,
-                                &h->f_bounded, NULL};
+                                &h->f_bounded, &h->f_queue_draw,     NULL};
     memcpy(h->features, all, sizeof all);
     /* Save and restore: lilv appends its own mapPath and freePath, which must be
      * the ones the plugin finds, so ours are left out. */
@@ -922,6 +937,7 @@ anc_host *anc_host_new(anc_host_world *w, const anc_host_config *c, char *err, s
     }
     h->w = w;
     h->cfg = *c;
+    atomic_init(&h->queue_draws, 0);
     if (!h->cfg.max_block)
         h->cfg.max_block = 1;
     pthread_mutex_init(&h->work_lock, NULL);
@@ -949,6 +965,11 @@ anc_host *anc_host_new(anc_host_world *w, const anc_host_config *c, char *err, s
         return NULL;
     }
     h->work_iface = lilv_instance_get_extension_data(h->inst, LV2_WORKER__interface);
+    /* As Ardour: the display only when the Turtle lists it in lv2:extensionData. */
+    LilvNode *idpy = lilv_new_uri(w->world, LV2_INLINEDISPLAY__interface);
+    if (lilv_plugin_has_extension_data(w->plugin, idpy))
+        h->display_iface = lilv_instance_get_extension_data(h->inst, LV2_INLINEDISPLAY__interface);
+    lilv_node_free(idpy);
     if (setup_ports(h, err, err_len) || worker_start(&h->worker)) {
         if (!err || !err[0])
             fail(err, err_len, "cannot start the worker thread");
@@ -1353,6 +1374,32 @@ double anc_host_run_cpu_seconds(const anc_host *h)
 unsigned long anc_host_run_calls(const anc_host *h)
 {
     return h->run_calls;
+}
+
+int anc_host_has_inline_display(const anc_host *h)
+{
+    return h->display_iface && h->display_iface->render;
+}
+
+int anc_host_render_inline(anc_host *h, uint32_t w, uint32_t max_h, anc_host_image *img)
+{
+    memset(img, 0, sizeof *img);
+    if (!anc_host_has_inline_display(h))
+        return -1;
+    const LV2_Inline_Display_Image_Surface *s =
+        h->display_iface->render(lilv_instance_get_handle(h->inst), w, max_h);
+    if (!s)
+        return 1;
+    img->data = s->data;
+    img->width = s->width;
+    img->height = s->height;
+    img->stride = s->stride;
+    return 0;
+}
+
+unsigned long anc_host_queue_draws(const anc_host *h)
+{
+    return atomic_load_explicit(&((anc_host *)h)->queue_draws, memory_order_relaxed);
 }
 
 void anc_host_reset_counters(anc_host *h)

@@ -9,9 +9,10 @@
  * work() runs inside schedule_work), opts:options (bufsz:maxBlockLength,
  * bufsz:nominalBlockLength, bufsz:minBlockLength, bufsz:sequenceSize,
  * param:sampleRate), log:log (captured per instance), state:makePath/mapPath/
- * freePath, and state:loadDefaultState (the plugin's default state is applied
- * right after instantiation). Save and restore go through lilv_state, with a
- * synchronous state worker passed to restore(), as Ardour and jalv do.
+ * freePath, state:loadDefaultState (the plugin's default state is applied
+ * right after instantiation) and Ardour's inline display queue_draw. Save and
+ * restore go through lilv_state, with a synchronous state worker passed to
+ * restore(), as Ardour and jalv do.
  *
  * One cycle (anc_host_run): queued patch messages are written to the control
  * port, the notify buffer is reset to an empty chunk, run() is called with the
@@ -186,5 +187,21 @@ unsigned long anc_host_logs_in_run(const anc_host *h);
 double anc_host_run_cpu_seconds(const anc_host *h);
 unsigned long anc_host_run_calls(const anc_host *h);
 void anc_host_reset_counters(anc_host *h);
+
+/* Ardour's inline display (http://harrisonconsoles.com/lv2/inlinedisplay). The
+ * host always offers the queue_draw feature and counts the plugin's calls; like
+ * Ardour it uses the plugin's render() only when the Turtle lists the
+ * interface in lv2:extensionData. */
+typedef struct anc_host_image {
+    const unsigned char *data; /* the plugin's ARGB32 pixels, valid until its next render */
+    int width, height, stride; /* pixels, pixels, bytes */
+} anc_host_image;
+int anc_host_has_inline_display(const anc_host *h);
+/* Calls render(instance, w, max_h), as Ardour's GUI thread does: from any one
+ * thread at a time, also while another thread runs cycles. 0 with the picture
+ * in img, 1 when render() returned NULL, -1 without a display. */
+int anc_host_render_inline(anc_host *h, uint32_t w, uint32_t max_h, anc_host_image *img);
+/* queue_draw() calls since instantiation, from any thread. */
+unsigned long anc_host_queue_draws(const anc_host *h);
 
 #endif
