@@ -23,6 +23,13 @@
 #     onset per note, each within 0..60 ms of its note (aubioonset), and
 #     sounds at each note's pitch within 0.3 semitone (aubiopitch, median
 #     over 0.1..0.4 s into the note).
+#  8. the inline display: Ardour 7.3 reads the plugin's Turtle, finds
+#     idpy:interface in lv2:extensionData, passes the queue_draw feature
+#     (which run() calls about 30 times a second) and asks for the interface;
+#     no step's output mentions the inline display (Ardour warns there about
+#     an interface it cannot use). Ardour's Lua cannot call render() or
+#     has_inline_display(), and headless Ardour draws nothing: render() itself
+#     is checked through lilv (tests/test_plugin_display.c).
 # Ardour runs with a private HOME (its config and the extra preset) in a
 # temporary folder that is removed at the end.
 # usage: test_ardour.sh LV2_DIR WAVCHECK ANCESTRAL_RENDER TEST_MODEL
@@ -317,6 +324,16 @@ else
   done >"$t/midi-notes.txt"
   cat "$t/midi-notes.txt"
   ! grep -q '^FAIL' "$t/midi-notes.txt" || failed=1
+fi
+
+# 8. inline display
+echo "== inline display"
+idisp=$(grep -ihE 'inline.?display|inlinedisplay|queue_draw' "$t"/create.log "$t"/reopen.log "$t"/midi.log)
+if [ -n "$idisp" ]; then
+  echo "$idisp" | sed 's/^/  | /'
+  fail "Ardour's output mentions the inline display"
+else
+  echo "no step's output mentions the inline display"
 fi
 
 if [ "$failed" != 0 ]; then
