@@ -39,7 +39,8 @@ typedef struct anc_snapshot_frame {
     float voice_level[ANC_SNAPSHOT_VOICES]; /* 0 (silent) .. 1 (full envelope and velocity) */
     float voice_hz[ANC_SNAPSHOT_VOICES];    /* the voice's sounding f0, Hz; 0 if none */
     int voice_kind[ANC_SNAPSHOT_VOICES];    /* anc_snapshot_voice_kind */
-    uint32_t serial;                     /* counts publishes; set by anc_snapshot_publish() */
+    uint32_t serial; /* counts publishes, set by anc_snapshot_publish(); last: the fields
+                      * before it are the picture, and displays compare them */
 } anc_snapshot_frame;
 
 typedef enum anc_snapshot_voice_kind {

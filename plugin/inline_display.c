@@ -11,6 +11,7 @@
 #include "inline_display.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,7 @@ struct anc_display {
     const LV2_Inline_Display *host; /* NULL when the host gave no queue_draw */
     uint32_t period;                /* samples between frames */
     uint32_t since;                 /* samples since the last frame */
+    anc_snapshot_frame last;        /* the last frame handed over */
     /* display thread */
     LV2_Inline_Display_Image_Surface surface;
     uint32_t *pixels;
@@ -43,6 +45,7 @@ anc_display *anc_display_new(const LV2_Feature *const *features, double rate)
     if (!d)
         return NULL;
     anc_snapshot_init(&d->snap);
+    d->last = *anc_snapshot_back(&d->snap); /* what the reader shows before any publish */
     for (int i = 0; features && features[i]; i++)
         if (!strcmp(features[i]->URI, LV2_INLINEDISPLAY__queue_draw))
             d->host = features[i]->data;
@@ -74,6 +77,12 @@ anc_snapshot_frame *anc_display_frame(anc_display *d) { return anc_snapshot_back
 
 void anc_display_publish(anc_display *d)
 {
+    /* A frame like the last one (a steady sound, silence) changes no pixel:
+     * the host is not asked to draw it. */
+    anc_snapshot_frame *f = anc_snapshot_back(&d->snap);
+    if (!memcmp(f, &d->last, offsetof(anc_snapshot_frame, serial)))
+        return;
+    memcpy(&d->last, f, offsetof(anc_snapshot_frame, serial));
     anc_snapshot_publish(&d->snap);
     if (d->host && d->host->queue_draw)
         d->host->queue_draw(d->host->handle);

@@ -50,7 +50,8 @@ void anc_display_free(anc_display *d); /* accepts NULL */
 bool anc_display_due(anc_display *d, uint32_t n);
 /* Audio thread: the frame to fill (fill every field but serial). */
 anc_snapshot_frame *anc_display_frame(anc_display *d);
-/* Audio thread: hands the filled frame over and asks the host to draw. */
+/* Audio thread: hands the filled frame over and asks the host to draw, unless
+ * it equals the last frame handed over (then neither). */
 void anc_display_publish(anc_display *d);
 
 /* Display thread: draws the newest frame at most w x max_h pixels (height

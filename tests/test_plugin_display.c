@@ -21,8 +21,11 @@
  *     (over 1 % of the pixels at 120x60), while two renders 0.5 s apart at the
  *     same z1 differ less than a fifth of that;
  *  4. a MIDI note changes the picture, and the lamp row at the top with it;
- *  5. queue_draw(): 30 calls per second of audio (+-1) at blocks of 1 and 256,
- *     at most one per run() at blocks of 4096;
+ *  5. queue_draw(): with z1 moving, 30 calls per second of audio (+-1) at
+ *     blocks of 1 and 256, at most one per run() at blocks of 4096; with a
+ *     steady drone (z1 settled for 1 s: its last float steps still move the
+ *     spectrum) less than a quarter of that, in silence none (an unchanged
+ *     picture is not drawn again);
  *  6. render() on a second thread, at changing sizes, all the while the audio
  *     thread runs 3 s of cycles with z1 and notes changing: every picture
  *     valid, output finite, no heap call inside run(). */
@@ -291,6 +294,22 @@ static void test_knob_and_note(void)
     anc_host_free(h);
 }
 
+/* Runs s seconds in blocks of block, z1 swinging between -3 and +3 every 0.05 s
+ * when swing is set; the queue_draw() calls made meanwhile. */
+static unsigned long draws_in(anc_host *h, double s, uint32_t block, int swing)
+{
+    unsigned long q0 = anc_host_queue_draws(h);
+    long done = 0, total = lround(s * RATE);
+    while (done < total) {
+        if (swing)
+            anc_host_set_control_sym(h, "z1", (done / (RATE / 20)) % 2 ? 3.0f : -3.0f);
+        uint32_t n = total - done < (long)block ? (uint32_t)(total - done) : block;
+        anc_host_run(h, NULL, n);
+        done += n;
+    }
+    return anc_host_queue_draws(h) - q0;
+}
+
 static void test_queue_draw(void)
 {
     const uint32_t blocks[] = {1, 256, 4096};
@@ -298,17 +317,27 @@ static void test_queue_draw(void)
         anc_host *h = make(blocks[i]);
         if (!h)
             continue;
-        unsigned long q0 = anc_host_queue_draws(h), c0 = anc_host_run_calls(h);
-        run_seconds(h, 2.0, blocks[i]);
-        unsigned long q = anc_host_queue_draws(h) - q0, calls = anc_host_run_calls(h) - c0;
-        printf("block %u: %lu queue_draw calls in 2 s of audio (%lu run() calls)\n", blocks[i], q,
-               calls);
+        unsigned long c0 = anc_host_run_calls(h);
+        unsigned long q = draws_in(h, 2.0, blocks[i], 1);
+        unsigned long calls = anc_host_run_calls(h) - c0;
+        anc_host_set_control_sym(h, "z1", 0.0f);
+        draws_in(h, 1.0, blocks[i], 0); /* the glide settles */
+        unsigned long steady = draws_in(h, 2.0, blocks[i], 0);
+        anc_host_set_control_sym(h, "drone", 0.0f);
+        draws_in(h, 1.0, blocks[i], 0); /* the drone's release */
+        unsigned long silent = draws_in(h, 2.0, blocks[i], 0);
+        printf("block %u: queue_draw calls in 2 s: %lu with z1 moving (%lu run() calls), %lu with "
+               "a steady drone, %lu in silence\n",
+               blocks[i], q, calls, steady, silent);
         if (blocks[i] * 30u <= RATE)
             check_true(q >= 59 && q <= 61, "block %u: %lu queue_draw calls in 2 s, want 60 +-1",
                        blocks[i], q);
         else
             check_true(q >= 1 && q <= calls && q <= 60, "block %u: %lu queue_draw calls in %lu runs",
                        blocks[i], q, calls);
+        check_true(steady * 4 < q && silent == 0,
+                   "block %u: an unchanging picture is drawn again (%lu steady, %lu silent)",
+                   blocks[i], steady, silent);
         anc_host_free(h);
     }
 }
