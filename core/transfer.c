@@ -81,6 +81,7 @@ struct anc_transfer {
     uint64_t underruns;
     /* per-frame scratch */
     float *mag, *re, *im; /* [bins] */
+    float *re2, *im2;     /* [bins]: the floor between partials (split_floor) */
     float *db, *lin;      /* [model_bins] */
     float *x, *feat, *scratch; /* [D] x2, [max(D, model_bins)] */
     float *z, *h1, *h2;   /* [L], [maxw] x2 */
@@ -303,7 +304,7 @@ anc_status anc_transfer_create(anc_transfer **out, const anc_model *m, double ho
     t->qcap = t->prefill + 2 * t->hop + 2 * t->conv_cap + 64;
     t->dry_len = (int)t->latency; /* at least n_fft, so never 0 */
     const int sc = t->D > t->model_bins ? t->D : t->model_bins;
-    size_t nf = (size_t)t->R + (size_t)t->n_fft + 6 * (size_t)t->hop + 4 * (size_t)t->bins + (size_t)t->qcap +
+    size_t nf = (size_t)t->R + (size_t)t->n_fft + 6 * (size_t)t->hop + 6 * (size_t)t->bins + (size_t)t->qcap +
                 (size_t)t->dry_len + 2 * (size_t)t->model_bins + 4 * (size_t)t->D + (size_t)sc +
                 (size_t)t->L + 2 * (size_t)maxw + 2 * CHUNK + (size_t)t->conv_cap;
     t->block = calloc(nf, sizeof *t->block);
@@ -324,6 +325,8 @@ anc_status anc_transfer_create(anc_transfer **out, const anc_model *m, double ho
     TAKE(t->mag, t->bins);
     TAKE(t->re, t->bins);
     TAKE(t->im, t->bins);
+    TAKE(t->re2, t->bins);
+    TAKE(t->im2, t->bins);
     TAKE(t->queue, t->qcap);
     TAKE(t->dry, t->dry_len);
     TAKE(t->db, t->model_bins);
@@ -437,6 +440,78 @@ static void smooth_unvoiced(float *mag, int n, double bin_hz, float *scratch)
     }
 }
 
+/* Harmonic phase makes every bin coherent with its nearest partial. Over a
+ * whole frame that is harmless, but the synthesis window keeps only the
+ * frame's middle, where those bins all peak together: the floor between the
+ * partials adds to them (measured: the partial profile flattened, 1.4 dB
+ * further from the model's instrument on the quality test's notes). So only
+ * each partial's main lobe keeps its harmonic phase, found on the decoded
+ * magnitudes, not assumed (a lobe's width depends on the f0 the model learnt
+ * it at, and on the tracker's f0 being right): the highest bin within a
+ * quarter of f0 (at least a bin) of h f0, its neighbours, and further bins
+ * while each falls LOBE_SLOPE_DB under the one before (the floor is flat, a
+ * lobe's skirt steep); never past half-way to the next partial. Within the
+ * lobe, the floor (interpolated between the lobe's edges) is taken out of the
+ * magnitudes in power. Every bin's floor part goes to (re2, im2) at random
+ * phase, so the floor sounds as noise, as in the sounds the model learnt.
+ * Measured: the quality test's margins +1.96, +4.90, +0.50 dB (the
+ * whole-frame synthesis gave +1.58, +4.35, +0.31; with every bin harmonic
+ * +0.58, +2.37, -0.78); a lobe read narrower (no neighbours, or 1.5 dB per
+ * bin without them) moved tone bursts by up to 3.5 ms and pitch by 12 cents. */
+#define LOBE_SLOPE_DB 3.0f
+
+/* Bins from .. to-1: the magnitude up to the floor, fa at from to fb at
+ * to-1 (INFINITY: all of it), moves to (re2, im2) at random phase, the rest
+ * stays in (re, im). */
+static void floor_part(anc_transfer *t, int from, int to, float fa, float fb)
+{
+    const float span = to - from > 1 ? (float)(to - from - 1) : 1.0f;
+    for (int k = from; k < to; k++) {
+        const float m = t->mag[k], f = fa + (fb - fa) * (float)(k - from) / span;
+        const float nz = f < m ? f : m;
+        const float keep = m > 0.0f ? sqrtf(fmaxf(m * m - nz * nz, 0.0f)) / m : 0.0f;
+        const float a = (float)(2.0 * M_PI * anc_rng_uniform(&t->rng));
+        t->re2[k] = nz * cosf(a);
+        t->im2[k] = nz * sinf(a);
+        t->re[k] *= keep;
+        t->im[k] *= keep;
+    }
+}
+
+static void split_floor(anc_transfer *t, float f0)
+{
+    const float *mag = t->mag;
+    const int B = t->band;
+    const double spacing = f0 * t->n_fft / t->synth_rate; /* bins between partials */
+    const float slope = powf(10.0f, -LOBE_SLOPE_DB / 20.0f);
+    memset(t->re2, 0, sizeof(float) * (size_t)t->bins);
+    memset(t->im2, 0, sizeof(float) * (size_t)t->bins);
+    int next = 0; /* the first bin not assigned yet */
+    for (int h = 1; h * spacing < B; h++) {
+        const double c = h * spacing, reach = fmax(1.0, 0.25 * spacing);
+        int lo = (int)ceil(c - reach), hi = (int)floor(c + reach);
+        lo = lo < next ? next : lo;
+        hi = hi > B - 1 ? B - 1 : hi;
+        if (lo > hi)
+            continue;
+        int p = lo;
+        for (int k = lo + 1; k <= hi; k++)
+            p = mag[k] > mag[p] ? k : p;
+        int a_min = (int)ceil(c - 0.5 * spacing), b_max = (int)floor(c + 0.5 * spacing);
+        a_min = a_min < next ? next : a_min > p ? p : a_min;
+        b_max = b_max > B - 1 ? B - 1 : b_max < p ? p : b_max;
+        int a = p - 1 < a_min ? a_min : p - 1, b = p + 1 > b_max ? b_max : p + 1;
+        while (a > a_min && mag[a - 1] < mag[a] * slope)
+            a--;
+        while (b < b_max && mag[b + 1] < mag[b] * slope)
+            b++;
+        floor_part(t, next, a, INFINITY, INFINITY);
+        floor_part(t, a, b + 1, mag[a], mag[b]);
+        next = b + 1;
+    }
+    floor_part(t, next, B, INFINITY, INFINITY);
+}
+
 /* Adds the middle of the inverse of (re, im) under win to the overlap-add;
  * nonzero if that made it non-finite. */
 static int overlap_add(anc_transfer *t, const float *re, const float *im, const float *win)
@@ -514,6 +589,7 @@ static void next_frame(anc_transfer *t)
         anc_synth_harmonic_phase(t->theta, !t->harmonic, &t->rng, f0, t->synth_rate, N, t->hop,
                                  t->band, t->bins, t->mag, t->re, t->im);
         t->harmonic = 1;
+        split_floor(t, f0);
     } else {
         if (t->harmonic)
             anc_phase_reset(t->phase);
@@ -527,6 +603,8 @@ static void next_frame(anc_transfer *t)
      * frame's centre sounds one hop from now, not half a frame. */
     const int coherent = t->harmonic || pf.voiced;
     int bad = overlap_add(t, t->re, t->im, coherent ? t->win_coh : t->win_rnd);
+    if (voiced_rel) /* the floor split off the partials: noise */
+        bad |= overlap_add(t, t->re2, t->im2, t->win_rnd);
     if (bad) { /* cannot happen with finite weights; heal instead of hissing */
         memset(t->ola, 0, sizeof(float) * 2 * (size_t)t->hop);
         anc_phase_reset(t->phase);

@@ -11,9 +11,10 @@
  * deviations; the decoder's mean; the decoded frame mapped back to linear bins
  * at the input's f0 shifted by `transpose` semitones and set to the input
  * frame's level (loudness follows the input whatever the model); phase
- * (harmonic phase for voiced frames of a relative model, RTPGHI for voiced
- * frames of an absolute one, random phase for unvoiced frames, so breath and
- * noise stay noise); inverse FFT and overlap-add. A frame quieter than
+ * (harmonic phase for the partials' main lobes in voiced frames of a relative
+ * model, random phase for the floor between them, RTPGHI for voiced frames of
+ * an absolute one, random phase for unvoiced frames, so breath and noise stay
+ * noise); inverse FFT and overlap-add. A frame quieter than
  * ANC_TRANSFER_GATE_DB comes out as exact silence: the model adds no hiss.
  *
  * Rates: as the synth engine (engine.h), the STFT runs at a synthesis rate
