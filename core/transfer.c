@@ -14,7 +14,12 @@
  * analysed frame's centre lay n_fft / 2 before t + 1: a latency of
  * n_fft / 2 + hop. With converters, the queue starts with a few samples more
  * (QUEUE_MARGIN), so that the output converter, which reads a little ahead of
- * the input converter's writes within a block, never runs dry. */
+ * the input converter's writes within a block, never runs dry.
+ *
+ * Cost: the encoder and decoder read all their weights for every frame they
+ * run (2.6 MB each for the default model, more than a core's L2), so they run
+ * once per model hop, not per engine hop (see next_frame); everything else runs
+ * every hop. */
 #include "transfer.h"
 
 #include <math.h>
@@ -74,6 +79,9 @@ struct anc_transfer {
     float *win_coh, *win_rnd; /* [2 hop]: synthesis windows (see next_frame) */
     float *theta;        /* [bins] harmonic phase memory */
     int harmonic;        /* the last frame used harmonic phase */
+    int net_every;       /* engine hops per model hop: the network's period */
+    int net_age;         /* frames since feat was decoded; -1: feat invalid */
+    int net_voiced;      /* feat was decoded from a voiced relative frame */
     float *queue;        /* [qcap] wet output at the synthesis rate */
     int qcap, qhead, qlen, prefill;
     float *dry;          /* [dry_len] delay line of the input, host rate */
@@ -256,6 +264,7 @@ anc_status anc_transfer_create(anc_transfer **out, const anc_model *m, double ho
     t->synth_rate = g.synth_rate;
     t->n_fft = g.n_fft;
     t->hop = synthesis_hop(&g);
+    t->net_every = g.hop / t->hop > 1 ? g.hop / t->hop : 1;
     t->bins = g.n_fft / 2 + 1;
     t->band = t->bins < t->model_bins ? t->bins : t->model_bins;
     t->seed = seed;
@@ -369,6 +378,7 @@ void anc_transfer_reset(anc_transfer *t)
     t->fill = 0;
     t->dry_pos = 0;
     t->harmonic = 0;
+    t->net_age = -1;
     t->underruns = 0;
     memset(&t->last, 0, sizeof t->last);
     t->last.silent = 1;
@@ -575,28 +585,38 @@ static void next_frame(anc_transfer *t)
         /* Silence in, silence out; the next sound starts afresh. */
         anc_phase_reset(t->phase);
         t->harmonic = 0;
+        t->net_age = -1;
         emit_hop(t);
         return;
     }
 
-    /* The frame as the model's features (the trainer's way, synth_frame.h). */
-    anc_mag_to_db(t->mag, t->db, t->band);
-    for (int k = t->band; k < MB; k++)
-        t->db[k] = ANC_FEATURE_FLOOR_DB;
     float anchor = 0.0f;
     int voiced_rel = 0;
     if (t->rel) {
         anchor = anc_relfreq_anchor(t->rel, pf.f0, pf.voiced);
         voiced_rel = pf.voiced && anchor == pf.f0;
     }
-    anc_synth_encode_frame(t->rel, t->mean, t->std, t->level_norm, t->db, MB, anchor,
-                           t->scratch, t->x, t->D);
-
-    /* mu(x) plus the knobs, decoded. */
-    anc_transfer_encode(t, t->x, t->z);
-    for (int l = 0; l < t->L && l < ANC_KNOBS; l++)
-        t->z[l] += t->p.knobs[l];
-    anc_mlp_forward(&t->dec, anc_dense_kernel_vec, t->z, 1, NULL, t->dec_post);
+    /* The network runs once per model hop, as the synth's frames do; the
+     * frames between reuse its decoded shape (feat) at their own f0 and level.
+     * A frame whose voicing differs from the decoded one's, or the first after
+     * silence, runs it at once. */
+    if (t->net_age < 0 || t->net_age + 1 >= t->net_every || t->net_voiced != voiced_rel) {
+        /* The frame as the model's features (the trainer's way, synth_frame.h). */
+        anc_mag_to_db(t->mag, t->db, t->band);
+        for (int k = t->band; k < MB; k++)
+            t->db[k] = ANC_FEATURE_FLOOR_DB;
+        anc_synth_encode_frame(t->rel, t->mean, t->std, t->level_norm, t->db, MB, anchor,
+                               t->scratch, t->x, t->D);
+        /* mu(x) plus the knobs, decoded. */
+        anc_transfer_encode(t, t->x, t->z);
+        for (int l = 0; l < t->L && l < ANC_KNOBS; l++)
+            t->z[l] += t->p.knobs[l];
+        anc_mlp_forward(&t->dec, anc_dense_kernel_vec, t->z, 1, NULL, t->dec_post);
+        t->net_age = 0;
+        t->net_voiced = voiced_rel;
+    } else {
+        t->net_age++;
+    }
 
     /* Back to linear bins at the (transposed) f0, at the input's level. */
     const float f0 = voiced_rel ? anchor * exp2f(t->p.transpose / 12.0f) : anchor;
@@ -632,6 +652,7 @@ static void next_frame(anc_transfer *t)
         memset(t->ola, 0, sizeof(float) * 2 * (size_t)t->hop);
         anc_phase_reset(t->phase);
         t->harmonic = 0;
+        t->net_age = -1;
     }
     emit_hop(t);
 }
