@@ -31,20 +31,31 @@ struct anc_stft {
 
 /* FFTW's planner (plan creation and destruction) is not thread-safe; executing
  * an existing plan on its own arrays is. This lock covers every plan this
- * library makes or destroys. */
+ * library makes or destroys. A plugin shares FFTW with its host and the host's
+ * other plugins, whose planner calls this lock cannot see: so before the first
+ * plan, FFTW's own planner is made thread-safe too (libfftw3f_threads'
+ * fftwf_make_planner_thread_safe: every planner call in the process then takes
+ * FFTW's lock, ours included). */
 static pthread_mutex_t planner_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t planner_once = PTHREAD_ONCE_INIT;
 
-void anc_fftw_planner_lock(void) { pthread_mutex_lock(&planner_lock); }
+static void make_planner_thread_safe(void) { fftwf_make_planner_thread_safe(); }
+
+void anc_fftw_planner_lock(void)
+{
+    pthread_once(&planner_once, make_planner_thread_safe);
+    pthread_mutex_lock(&planner_lock);
+}
 void anc_fftw_planner_unlock(void) { pthread_mutex_unlock(&planner_lock); }
 
 static void destroy(anc_stft *st)
 {
-    pthread_mutex_lock(&planner_lock);
+    anc_fftw_planner_lock();
     if (st->r2c)
         fftwf_destroy_plan(st->r2c);
     if (st->c2r)
         fftwf_destroy_plan(st->c2r);
-    pthread_mutex_unlock(&planner_lock);
+    anc_fftw_planner_unlock();
     if (st->window)
         fftwf_free(st->window);
     if (st->synth)
@@ -110,10 +121,10 @@ anc_status anc_stft_create(anc_stft **out, int n_fft, int hop, anc_error *err)
 
     /* FFTW_ESTIMATE neither measures nor touches the arrays, so planning is fast
      * and deterministic; the plans are bound to buf and spec. */
-    pthread_mutex_lock(&planner_lock);
+    anc_fftw_planner_lock();
     st->r2c = fftwf_plan_dft_r2c_1d(n_fft, st->buf, st->spec, FFTW_ESTIMATE);
     st->c2r = fftwf_plan_dft_c2r_1d(n_fft, st->spec, st->buf, FFTW_ESTIMATE);
-    pthread_mutex_unlock(&planner_lock);
+    anc_fftw_planner_unlock();
     if (!st->r2c || !st->c2r) {
         destroy(st);
         return anc_error_set(err, ANC_E_NOMEM, "FFTW could not plan a transform of size %d", n_fft);
