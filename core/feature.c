@@ -24,6 +24,16 @@ void anc_mag_to_db(const float *mag, float *db, int n)
         db[k] = mag_db(mag[k]);
 }
 
+void anc_mag_to_db_fast(const float *mag, float *db, int n)
+{
+    const float floor_mag = (float)FLOOR_MAG, top = 3.0e38f, ln_to_db = 8.68588963806503655f;
+    for (int k = 0; k < n; k++) {
+        float m = mag[k] > floor_mag ? mag[k] : floor_mag; /* NaN fails mag > floor */
+        m = m < top ? m : top;
+        db[k] = ln_to_db * anc_logf_fast(m);
+    }
+}
+
 void anc_db_to_mag(const float *db, float *mag, int n)
 {
     for (int k = 0; k < n; k++)

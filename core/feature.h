@@ -20,6 +20,11 @@
 
 /* dB[k] = 20 log10(max(mag[k], 1e-5)); NaN or negative magnitudes read as the floor. */
 void anc_mag_to_db(const float *mag, float *db, int n);
+/* The real-time engines' anc_mag_to_db(): log by anc_logf_fast() (fastmath.h),
+ * within 2e-5 dB of it at any level, and vectorisable; an infinite magnitude
+ * reads as 3e38 (+770 dB). Not for the trainer, whose features must stay
+ * exactly as they are. */
+void anc_mag_to_db_fast(const float *mag, float *db, int n);
 /* mag[k] = 10^(dB[k]/20): the exact inverse for levels at or above the floor. */
 void anc_db_to_mag(const float *db, float *mag, int n);
 /* z[k] = (dB[k] - mean[k]) / std[k]; std[k] > 0 (featstats guarantees it). */

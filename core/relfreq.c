@@ -9,6 +9,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "fastmath.h"
+
 struct anc_relfreq {
     anc_relfreq_config c;
     int K, bins;
@@ -120,6 +122,19 @@ static inline float cubic(float ym, float y0, float y1, float y2, float t)
                                            t * (3.0f * (y0 - y1) + y2 - ym)));
 }
 
+/* The level at bin position c of a point narrower than a bin: the cubic
+ * through the four bins around it. */
+static inline float between_bins(const float *db, float c, int last)
+{
+    int k0 = (int)c;
+    if (k0 >= last)
+        k0 = last - 1;
+    const float t = c - (float)k0;
+    const float ym = db[k0 > 0 ? k0 - 1 : 1]; /* bin -1 mirrors bin 1 */
+    const float y2 = db[k0 + 2 <= last ? k0 + 2 : last];
+    return cubic(ym, db[k0], db[k0 + 1], y2, t);
+}
+
 void anc_relfreq_from_linear(const anc_relfreq *m, const float *db, float f0, float floor_db,
                              float *rel)
 {
@@ -143,13 +158,39 @@ void anc_relfreq_from_linear(const anc_relfreq *m, const float *db, float f0, fl
                 p += exp2f(db[k] * to_pow);
             rel[i] = to_db * log2f(p / (float)(ke - kb + 1));
         } else {
-            int k0 = (int)c;
-            if (k0 >= last)
-                k0 = last - 1;
-            const float t = c - (float)k0;
-            const float ym = db[k0 > 0 ? k0 - 1 : 1]; /* bin -1 mirrors bin 1 */
-            const float y2 = db[k0 + 2 <= last ? k0 + 2 : last];
-            rel[i] = cubic(ym, db[k0], db[k0 + 1], y2, t);
+            rel[i] = between_bins(db, c, last);
+        }
+    }
+    for (; i < m->K; i++)
+        rel[i] = floor_db;
+}
+
+void anc_relfreq_from_linear_fast(const anc_relfreq *m, const float *db, float f0, float floor_db,
+                                  float *rel, float *power)
+{
+    f0 = sane(m, f0);
+    const float s = (float)(f0 / m->bin_hz);
+    const int last = m->bins - 1;
+    /* ln(10) / 10 and 10 / ln(10): dB <-> natural log of power */
+    const float to_ln = 0.230258509f, to_db = 4.34294481903f;
+    for (int k = 0; k <= last; k++)
+        power[k] = anc_expf_fast(db[k] * to_ln);
+    int i = 0;
+    for (; i < m->K; i++) {
+        const float c = s * m->centre[i];
+        if (!(c <= (float)last))
+            break;
+        const float lo = s * m->edge[i], hi = s * m->edge[i + 1];
+        int kb = (int)ceilf(lo), ke = (int)ceilf(hi) - 1;
+        if (ke > last)
+            ke = last;
+        if (hi - lo > 1.0f && ke >= kb) {
+            float p = 0.0f;
+            for (int k = kb; k <= ke; k++)
+                p += power[k];
+            rel[i] = to_db * anc_logf_fast(p / (float)(ke - kb + 1));
+        } else {
+            rel[i] = between_bins(db, c, last);
         }
     }
     for (; i < m->K; i++)

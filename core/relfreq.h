@@ -66,6 +66,13 @@ float anc_relfreq_anchor(const anc_relfreq *m, float f0, int voiced);
  * non-positive f0 as f0_ref. */
 void anc_relfreq_from_linear(const anc_relfreq *m, const float *db, float f0, float floor_db,
                              float *rel);
+/* The real-time engines' anc_relfreq_from_linear(): band powers by
+ * anc_expf_fast() and anc_logf_fast() (fastmath.h) instead of libm, within
+ * 1e-3 dB of it for levels from the floor (-100 dB) to +100 dB; power is
+ * scratch [n_fft / 2 + 1]. Not for the trainer, whose frames must stay exactly
+ * as they are. Real-time safe. */
+void anc_relfreq_from_linear_fast(const anc_relfreq *m, const float *db, float f0, float floor_db,
+                                  float *rel, float *power);
 /* rel[K] at anchor f0 -> levels db[n_fft / 2 + 1]; bins past the axis end read
  * floor_db. Real-time safe. */
 void anc_relfreq_to_linear(const anc_relfreq *m, const float *rel, float f0, float floor_db,
