@@ -35,7 +35,7 @@ python3 tools/gm_notes.py "$d/wav/notes" --rate 48000 --notes 36-84:2 --soundfon
   --instrument violin:40 --instrument cello:42 --instrument choir:52 \
   --instrument trumpet:56 --instrument clarinet:71 --instrument flute:73
 "$build/tools/ancestral-train" --pitch relative --level normalize --level-db -12 \
-  --rate 48000 --fft 2048 --hop 512 --latent 16 --hidden 512,256 --epochs 40 --batch 256 \
+  --rate 48000 --fft 2048 --hop 512 --latent 16 --hidden 256,128 --epochs 40 --batch 256 \
   --threads 2 --seed 1 --quiet \
   --presets "$d/presets" --presets-model default.vae \
   -o presets/default.vae "$d/wav"
