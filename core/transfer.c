@@ -49,7 +49,6 @@
 #define QUEUE_MARGIN 8
 /* Time constant of the gain, mix and enable ramps: 10 ms, click-free. */
 #define RAMP_SECONDS 0.01
-#define TRANSPOSE_MAX 24.0f
 
 struct anc_transfer {
     /* model */
@@ -103,13 +102,6 @@ struct anc_transfer {
     float gain, enable, mix, ramp;
     float *block;
 };
-
-static float clampf(float v, float lo, float hi, float dflt)
-{
-    if (!isfinite(v))
-        return dflt;
-    return v < lo ? lo : v > hi ? hi : v;
-}
 
 void anc_transfer_free(anc_transfer *t)
 {
@@ -397,8 +389,6 @@ void anc_transfer_reset(anc_transfer *t)
 void anc_transfer_set_params(anc_transfer *t, const anc_engine_params *in)
 {
     anc_controls_clamp(&t->p, in);
-    t->p.transpose = clampf(in->transpose, -TRANSPOSE_MAX, TRANSPOSE_MAX, 0.0f);
-    t->p.mix = clampf(in->mix, 0.0f, 1.0f, 1.0f);
 }
 
 void anc_transfer_encode(anc_transfer *t, const float *x, float *mu)
