@@ -58,10 +58,6 @@
 /* The bundle's default model, the one state:state in transfer.ttl names. */
 #define TR_DEFAULT_MODEL "default.vae"
 
-/* Every engine starts its random phases here, so an export renders the same
- * samples every time. */
-#define TR_SEED UINT64_C(0x414e435452414e53)
-
 typedef struct tr_slot {
     anc_player_entry entry;              /* the engine, as the player holds it */
     struct tr_slot *next;                /* link in the list waiting to be freed */
@@ -148,7 +144,7 @@ static anc_status slot_load(Transfer *self, const char *path, tr_slot **out, anc
     anc_status s = anc_model_load_file(&m, path, err); /* messages name the path */
     if (s != ANC_OK)
         return s;
-    s = anc_transfer_create(&t, m, self->rate, TR_SEED, err);
+    s = anc_transfer_create(&t, m, self->rate, ANC_ENGINE_SEED, err);
     anc_model_free(m);
     if (s != ANC_OK) {
         char why[ANC_ERROR_MESSAGE_MAX];
