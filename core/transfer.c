@@ -745,8 +745,10 @@ void anc_transfer_process(anc_transfer *t, const float *in, float *out, uint32_t
         }
         pull(t, c);
         for (int i = 0; i < c; i++) {
-            /* The dry signal, delayed by the latency. */
-            const float x = isfinite(t->inbuf[i]) ? t->inbuf[i] : 0.0f;
+            /* The dry signal, delayed by the latency. Non-finite input is
+             * silence and huge input the output's limit: FLT_MAX times a gain
+             * above 1 would overflow, and a ramp at 0 times Inf is NaN. */
+            const float x = isfinite(t->inbuf[i]) ? anc_engine_guard(t->inbuf[i]) : 0.0f;
             const float d = t->dry[t->dry_pos];
             t->dry[t->dry_pos] = x;
             if (++t->dry_pos == t->dry_len)

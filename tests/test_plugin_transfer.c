@@ -29,7 +29,11 @@
  *  6. a model switch by patch:Set reports the new model's latency on the port
  *     from the block that plays it, echoes its path, and switching back
  *     restores the first latency; a broken file keeps the playing model;
- *  7. state: save, restore into a new instance, the same model plays. */
+ *  7. state: save, restore into a new instance, the same model plays;
+ *  8. an input of +-FLT_MAX with gain +12 dB, mix 0.5 and bypass off and on
+ *     gives finite output within +-4 (the dry path once overflowed to Inf, and
+ *     the bypass ramp at 0 made it NaN). */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -455,6 +459,34 @@ static void test_state(void)
     anc_host_free(g);
 }
 
+/* ---- 8. huge input ------------------------------------------------------- */
+
+static void test_huge_input(void)
+{
+    anc_host *h = make(48000, 4096, NULL);
+    if (!h)
+        return;
+    anc_host_set_control_sym(h, "gain", 12.0f);
+    anc_host_set_control_sym(h, "mix", 0.5f);
+    const size_t n = 48000;
+    float *x = xcalloc(n, sizeof *x), *y = xcalloc(n, sizeof *y);
+    for (size_t i = 0; i < n; i++)
+        x[i] = i % 2 ? FLT_MAX : -FLT_MAX;
+    size_t bad = 0;
+    for (int enabled = 0; enabled < 2; enabled++) {
+        anc_host_set_control_sym(h, "enabled", (float)enabled);
+        anc_host_render_input(h, x, y, n, 256);
+        for (size_t i = 0; i < n; i++)
+            bad += !(fabsf(y[i]) <= 4.0f);
+    }
+    check_true(bad == 0, "+-FLT_MAX input: %zu samples not finite or beyond +-4", bad);
+    printf("%s +-FLT_MAX input, gain +12 dB, mix 0.5, bypass off and on: %zu bad samples\n",
+           bad == 0 ? "ok" : "FAIL", bad);
+    free(x);
+    free(y);
+    anc_host_free(h);
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -492,6 +524,7 @@ int main(int argc, char **argv)
     test_dry();
     test_realtime_and_switch();
     test_state();
+    test_huge_input();
 
     anc_host_world_free(world);
     char cmd[1200];
