@@ -15,13 +15,15 @@
 --     New session, one MIDI track with the plugin as its instrument, preset
 --     PRESET_LABEL and the drone off; a MIDI region with three notes (printed
 --     as `midi_note: START_S LENGTH_S PITCH`). Renders OUT_DIR/midi.wav.
---   ardour7-lua ardour_session.lua transfer SESSION_DIR OUT_DIR SECONDS
+--   ardour7-lua ardour_session.lua transfer SESSION_DIR OUT_DIR SECONDS PRESET_LABEL
 --     New session. The input: a MIDI track with Ardour's own ACE Reasonable
 --     Synth plays a MIDI region of three notes (printed as above), bounced
 --     into an audio region (OUT_DIR/transfer_in.wav). That region on the
 --     playlist of an audio track "Transfer" whose insert is the transfer
 --     effect (urn:ancestral:transfer, its default model); the track bounced
---     through it: OUT_DIR/transfer.wav, with the step's latency lines.
+--     through it: OUT_DIR/transfer.wav. Then the preset PRESET_LABEL (another
+--     model, another latency) and OUT_DIR/transfer_preset.wav. Each with its
+--     latency lines (transfer_, transfer_preset_).
 --
 -- Renders are bounces of the track (Track:bounce_range), not exports: Ardour
 -- 7.3's Lua SimpleExport corrupts the heap (its ExportProfileManager, freed by
@@ -329,6 +331,11 @@ elseif mode == "transfer" then
   print_latency("transfer", proc, route, map)
   print_knobs("knobs_transfer", proc, map, order)
   render("transfer", route, proc)
+  local preset_label = arg[5]
+  assert(preset_label, "transfer needs PRESET_LABEL")
+  load_preset(plug, preset_label)
+  print_latency("transfer_preset", proc, route, map)
+  render("transfer_preset", route, proc)
 else
   fail("unknown mode " .. mode)
 end

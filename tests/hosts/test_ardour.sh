@@ -37,7 +37,10 @@
 #     makes of the same region, aligned with it; each note at the input's
 #     pitch (aubiopitch medians within 0.3 semitone); and Ardour compensates
 #     the latency the plugin reports, which is the transfer engine's
-#     (ancestral-render --input's latency_samples).
+#     (ancestral-render --input's latency_samples); a user preset naming the
+#     test model (another frame, another latency) changes the reported latency,
+#     Ardour follows it, and the render is again ancestral-render --input's
+#     with that model, sample for sample.
 # Ardour runs with a private HOME (its config and the extra preset) in a
 # temporary folder that is removed at the end.
 # usage: test_ardour.sh LV2_DIR WAVCHECK ANCESTRAL_RENDER TEST_MODEL
@@ -53,6 +56,7 @@ tiny=$4
 bundle=$lv2dir/ancestral.lv2
 seconds=5
 tiny_label="Hosts test: tiny model"
+transfer_label="Hosts test: transfer on the tiny model"
 
 if ! command -v ardour7-lua >/dev/null 2>&1; then
   echo "SKIP: ardour7-lua is not installed (Debian package ardour; tools/setup-deps.sh --hosts)"
@@ -93,6 +97,19 @@ cat >"$pdir/manifest.ttl" <<'EOF'
 @prefix pset: <http://lv2plug.in/ns/ext/presets#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 <tiny.ttl> a pset:Preset ; lv2:appliesTo <urn:ancestral:synth> ; rdfs:seeAlso <tiny.ttl> .
+<transfer-tiny.ttl> a pset:Preset ; lv2:appliesTo <urn:ancestral:transfer> ;
+    rdfs:seeAlso <transfer-tiny.ttl> .
+EOF
+cat >"$pdir/transfer-tiny.ttl" <<EOF
+@prefix lv2: <http://lv2plug.in/ns/lv2core#> .
+@prefix pset: <http://lv2plug.in/ns/ext/presets#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix state: <http://lv2plug.in/ns/ext/state#> .
+<> a pset:Preset ;
+    lv2:appliesTo <urn:ancestral:transfer> ;
+    rdfs:label "$transfer_label" ;
+    lv2:port [ lv2:symbol "mix" ; pset:value 1.0 ] ;
+    state:state [ <urn:ancestral:transfer#model> <tiny.vae> ] .
 EOF
 cat >"$pdir/tiny.ttl" <<EOF
 @prefix lv2: <http://lv2plug.in/ns/lv2core#> .
@@ -157,7 +174,7 @@ run_ardour() { # LOG STEP ARGS...: one step (create, reopen or midi), run again 
       create) rm -rf "$t/session" "$out" ;;
       reopen) rm -f "$out/reopened.wav" ;;
       midi) rm -rf "$t/midi-session" "$out/midi.wav" ;;
-      transfer) rm -rf "$t/transfer-session" "$out/transfer.wav" "$out/transfer_in.wav" ;;
+      transfer) rm -rf "$t/transfer-session" "$out"/transfer*.wav ;;
     esac
     mkdir -p "$out"
     start=$(date +%s)
@@ -347,10 +364,10 @@ fi
 
 # 9. the transfer effect on an audio track with a region
 echo "== transfer effect on an audio track playing a region"
-run_ardour "$t/transfer.log" transfer "$t/transfer-session" "$out" 5
+run_ardour "$t/transfer.log" transfer "$t/transfer-session" "$out" 5 "$transfer_label"
 "$wavcheck" sound "$out/transfer_in.wav" --skip 0.2 || fail "the input region (ACE Reasonable Synth) is silent"
 "$wavcheck" sound "$out/transfer.wav" --skip 0.2 || fail "the transfer effect's render"
-if "$render" --model "$bundle/default.vae" --input "$out/transfer_in.wav" -o "$t/transfer_offline.wav" >"$t/transfer_render.log" 2>&1; then
+if "$render" --model "$bundle/default.vae" --rate 48000 --input "$out/transfer_in.wav" -o "$t/transfer_offline.wav" >"$t/transfer_render.log" 2>&1; then
   lat_transfer=$(sed -n 's/^latency_samples: //p' "$t/transfer_render.log")
   check_latency transfer "$lat_transfer" transfer
   # Ardour compensates the latency in a bounce, and ancestral-render --input
@@ -361,6 +378,18 @@ if "$render" --model "$bundle/default.vae" --input "$out/transfer_in.wav" -o "$t
 else
   cat "$t/transfer_render.log"
   fail "ancestral-render --input failed"
+fi
+echo "-- the preset naming the test model:"
+if "$render" --model "$pdir/tiny.vae" --rate 48000 --input "$out/transfer_in.wav" -o "$t/transfer_tiny.wav" >"$t/transfer_tiny.log" 2>&1; then
+  lat_transfer_tiny=$(sed -n 's/^latency_samples: //p' "$t/transfer_tiny.log")
+  [ "$lat_transfer_tiny" != "$lat_transfer" ] ||
+    fail "the test model's transfer latency is the default's ($lat_transfer): the check proves nothing"
+  check_latency transfer_preset "$lat_transfer_tiny" transfer
+  "$wavcheck" same "$t/transfer_tiny.wav" "$out/transfer_preset.wav" --tol 1e-6 ||
+    fail "after the model change Ardour's render is not ancestral-render --input's (latency not followed?)"
+else
+  cat "$t/transfer_tiny.log"
+  fail "ancestral-render --input with the test model failed"
 fi
 echo "-- against its input, spectra:"
 "$wavcheck" differ "$out/transfer_in.wav" "$out/transfer.wav" --skip 0.2 --min-db 1 ||
