@@ -19,8 +19,8 @@
  *     a sine of the wanted pitch at the same rate (its window is fixed in
  *     samples, so its own bias grows with the rate), within 10 cents;
  *  3. block lengths 1 .. 8192 and in-place buffers (in = out) give the samples
- *     of blocks of 256 (each on a new instance); at 48 kHz, deactivate and
- *     activate repeat a render exactly;
+ *     of blocks of 256 (each on a new instance); at 48, 44.1 and 96 kHz,
+ *     deactivate and activate repeat a render exactly;
  *  4. mix 0 is the input delayed by the latency port's value, exactly;
  *  5. no heap call in run() nor in work_response() / end_run(), no log call
  *     from run(), with garbage controls (NaN, Inf, huge), NaN/Inf/huge input,
@@ -521,6 +521,8 @@ int main(int argc, char **argv)
     test_blocks(48000);
     test_blocks(44100);
     test_activate(48000);
+    test_activate(44100);
+    test_activate(96000);
     test_dry();
     test_realtime_and_switch();
     test_state();
