@@ -13,8 +13,8 @@
  * back by the player after their crossfade (core/player.h) and freed by a
  * second trip through the worker. The audio thread never allocates or frees.
  *
- * Latency: the latency port reads the playing engine's anc_transfer_latency():
- * one model frame plus the rate converters' delays at the host rate. Before a
+ * Latency: the latency port reads the playing engine's anc_transfer_latency()
+ * (transfer.h says what it is made of) at the host rate. Before a
  * model plays it reads what the bundle's default model gives at this rate, so
  * the value a host reads on its first silent cycle is the one the default state
  * keeps. It changes only when a model with another frame or rate is installed;
