@@ -371,7 +371,6 @@ void anc_transfer_reset(anc_transfer *t)
     t->dry_pos = 0;
     t->harmonic = 0;
     t->net_age = -1;
-
     /* A fresh harmonic frame draws phases only up to its highest harmonic;
      * those above keep what they held, and a later frame at a lower f0 would
      * carry them on: a reset stream must not depend on what played before. */
