@@ -1,4 +1,4 @@
-/* controls.c — the table of the plugin's controls (see controls.h). */
+/* controls.c — the table of the plugins' controls (see controls.h). */
 #include "controls.h"
 
 #include <math.h>
@@ -25,6 +25,7 @@ const anc_port_group anc_port_groups[ANC_GROUP_COUNT] = {
     [ANC_GROUP_SAMPLING] = {"sampling", "Sampling"},
     [ANC_GROUP_NOTES] = {"notes", "Notes"},
     [ANC_GROUP_ENVELOPE] = {"envelope", "Envelope"},
+    [ANC_GROUP_TRANSFER] = {"transfer", "Transfer"},
     [ANC_GROUP_OUTPUT] = {"output", "Output"},
 };
 
@@ -86,7 +87,60 @@ const anc_control anc_controls[ANC_CONTROL_COUNT] = {
                                 "semitones of a full pitch bend", ANC_CONTROL_REAL, 0.0f, 48.0f,
                                 2.0f, NULL, offsetof(anc_engine_params, bend_range),
                                 ANC_GROUP_NOTES},
+    /* Two octaves each way: beyond that a voice leaves the range of its
+     * harmonics that any training note covered. */
+    [ANC_CONTROL_TRANSPOSE] = {"transpose", "Transpose", UNITS "semitone12TET", "transpose",
+                               "semitones the re-voiced input's pitch moves", ANC_CONTROL_REAL,
+                               -24.0f, 24.0f, 0.0f, NULL, offsetof(anc_engine_params, transpose),
+                               ANC_GROUP_TRANSFER},
+    [ANC_CONTROL_MIX] = {"mix", "Mix", UNITS "coef", "mix",
+                         "share of the re-voiced signal: 0 dry (delayed by the latency), 1 wet",
+                         ANC_CONTROL_REAL, 0.0f, 1.0f, 1.0f, NULL,
+                         offsetof(anc_engine_params, mix), ANC_GROUP_TRANSFER},
 };
+
+#define KNOB_IDS                                                                               \
+    ANC_CONTROL_Z1, ANC_CONTROL_Z1 + 1, ANC_CONTROL_Z1 + 2, ANC_CONTROL_Z1 + 3,                 \
+        ANC_CONTROL_Z1 + 4, ANC_CONTROL_Z1 + 5, ANC_CONTROL_Z1 + 6, ANC_CONTROL_Z1 + 7,         \
+        ANC_CONTROL_Z1 + 8, ANC_CONTROL_Z1 + 9, ANC_CONTROL_Z1 + 10, ANC_CONTROL_Z1 + 11,       \
+        ANC_CONTROL_Z1 + 12, ANC_CONTROL_Z1 + 13, ANC_CONTROL_Z1 + 14, ANC_CONTROL_Z1 + 15
+
+/* The synth's control inputs are the table up to bend_range, in table order
+ * (plugin/ports.h places them); the transfer effect's are its knobs (offsets
+ * added to the encoded latent), transpose, mix, gain and enabled
+ * (plugin/transfer_ports.h). */
+static const int synth_ids[] = {
+    KNOB_IDS, ANC_CONTROL_MODE, ANC_CONTROL_TEMPERATURE, ANC_CONTROL_RATE, ANC_CONTROL_GLIDE,
+    ANC_CONTROL_NOISE, ANC_CONTROL_GAIN, ANC_CONTROL_ENABLED, ANC_CONTROL_NOTE, ANC_CONTROL_DRONE,
+    ANC_CONTROL_VOICES, ANC_CONTROL_ATTACK, ANC_CONTROL_DECAY, ANC_CONTROL_SUSTAIN,
+    ANC_CONTROL_RELEASE, ANC_CONTROL_BEND_RANGE};
+static const int transfer_ids[] = {KNOB_IDS, ANC_CONTROL_TRANSPOSE, ANC_CONTROL_MIX,
+                                   ANC_CONTROL_GAIN, ANC_CONTROL_ENABLED};
+
+const anc_plugin_controls anc_plugins[ANC_PLUGIN_COUNT] = {
+    [ANC_PLUGIN_SYNTH] = {ANC_PLUGIN_URI, ANC_MODEL_URI, synth_ids,
+                          (int)(sizeof synth_ids / sizeof *synth_ids)},
+    [ANC_PLUGIN_TRANSFER] = {ANC_TRANSFER_URI, ANC_TRANSFER_MODEL_URI, transfer_ids,
+                             (int)(sizeof transfer_ids / sizeof *transfer_ids)},
+};
+
+int anc_plugin_has_control(int plugin, int id)
+{
+    const anc_plugin_controls *pc = &anc_plugins[plugin];
+    for (int i = 0; i < pc->n; i++)
+        if (pc->ids[i] == id)
+            return 1;
+    return 0;
+}
+
+int anc_plugin_has_group(int plugin, int g)
+{
+    const anc_plugin_controls *pc = &anc_plugins[plugin];
+    for (int i = 0; i < pc->n; i++)
+        if ((int)anc_controls[pc->ids[i]].group == g)
+            return 1;
+    return 0;
+}
 
 /* Field access by offset; memcpy keeps it free of casts and aliasing doubts. */
 static float get_real(const anc_engine_params *p, int id)

@@ -1,7 +1,8 @@
-/* controls.h — the plugin's controls in one table: symbol, name, range,
+/* controls.h — the plugins' controls in one table: symbol, name, range,
  * default, unit, port group and the anc_engine_params field each one sets; the
- * port groups; and the plugin's URI and its number of latent knobs, defined
- * here once.
+ * port groups; the plugins' URIs, model parameters and the set of controls
+ * each plugin has (anc_plugins); and the number of latent knobs, defined here
+ * once.
  *
  * Everything that knows a control reads it here: the LV2 plugin maps its control
  * input ports (plugin/ports.h maps control ids to port indices) and converts their values with
@@ -16,6 +17,9 @@
 
 #define ANC_PLUGIN_URI "urn:ancestral:synth"
 #define ANC_MODEL_URI ANC_PLUGIN_URI "#model" /* the model file parameter */
+/* The timbre transfer effect (core/transfer.h), in the same bundle. */
+#define ANC_TRANSFER_URI "urn:ancestral:transfer"
+#define ANC_TRANSFER_MODEL_URI ANC_TRANSFER_URI "#model"
 #define ANC_KNOBS 16                          /* latent knobs z1 .. z16 */
 
 /* Control ids. The ids up to ANC_CONTROL_ENABLED are the plugin's first ports, in
@@ -39,6 +43,8 @@ typedef enum anc_control_id {
     ANC_CONTROL_SUSTAIN,
     ANC_CONTROL_RELEASE,
     ANC_CONTROL_BEND_RANGE,
+    ANC_CONTROL_TRANSPOSE, /* the transfer effect: pitch shift and dry/wet */
+    ANC_CONTROL_MIX,
     ANC_CONTROL_COUNT
 } anc_control_id;
 
@@ -49,12 +55,13 @@ typedef enum anc_control_group {
     ANC_GROUP_SAMPLING, /* where z comes from and how it moves */
     ANC_GROUP_NOTES,    /* what the notes and the drone play */
     ANC_GROUP_ENVELOPE, /* each voice's ADSR */
+    ANC_GROUP_TRANSFER, /* the transfer effect's transpose and mix */
     ANC_GROUP_OUTPUT,   /* gain and bypass (and, in the Turtle, latency and out) */
     ANC_GROUP_COUNT
 } anc_control_group;
 
 typedef struct anc_port_group {
-    const char *symbol; /* lv2:symbol; the group's URI is ANC_PLUGIN_URI "#group-" symbol */
+    const char *symbol; /* lv2:symbol; the group's URI is the plugin's URI "#group-" symbol */
     const char *label;  /* rdfs:label and lv2:name, what hosts show */
 } anc_port_group;
 
@@ -82,6 +89,27 @@ typedef struct anc_control {
 
 /* The table, indexed by anc_control_id. */
 extern const anc_control anc_controls[ANC_CONTROL_COUNT];
+
+/* The plugins of the bundle and the controls each one has. */
+typedef enum anc_plugin_id {
+    ANC_PLUGIN_SYNTH,    /* ANC_PLUGIN_URI */
+    ANC_PLUGIN_TRANSFER, /* ANC_TRANSFER_URI */
+    ANC_PLUGIN_COUNT
+} anc_plugin_id;
+
+typedef struct anc_plugin_controls {
+    const char *uri;       /* the plugin's URI */
+    const char *model_uri; /* its model file parameter */
+    const int *ids;        /* its controls (anc_control_id), in the order of its
+                              control input ports */
+    int n;
+} anc_plugin_controls;
+
+/* Indexed by anc_plugin_id. A plugin's port groups are those of its controls. */
+extern const anc_plugin_controls anc_plugins[ANC_PLUGIN_COUNT];
+/* Whether plugin has control id / a control in group g. */
+int anc_plugin_has_control(int plugin, int id);
+int anc_plugin_has_group(int plugin, int g);
 
 struct anc_engine_params;
 

@@ -120,7 +120,6 @@ void anc_engine_params_default(anc_engine_params *p)
     memset(p, 0, sizeof *p);
     anc_controls_default(p);
     p->phase = ANC_PHASE_RTPGHI;
-    p->mix = 1.0f;
 }
 
 static float clampf(float v, float lo, float hi, float dflt)

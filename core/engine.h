@@ -78,7 +78,7 @@ typedef enum anc_engine_mode {
     ANC_MODE_KNOBS_NOISE = 2 /* z follows the knobs plus prior draws scaled by temperature */
 } anc_engine_mode;
 
-/* The controls, in the plugin's units. Ranges and defaults are those of the
+/* The controls, in the plugins' units. Ranges and defaults are those of the
  * table in controls.h (repeated in brackets here); out-of-range values are
  * clamped and non-finite ones replaced by the default by anc_engine_set_params(). */
 typedef struct anc_engine_params {

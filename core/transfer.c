@@ -49,7 +49,6 @@
 #define QUEUE_MARGIN 8
 /* Time constant of the gain, mix and enable ramps: 10 ms, click-free. */
 #define RAMP_SECONDS 0.01
-#define TRANSPOSE_MAX 24.0f
 
 struct anc_transfer {
     /* model */
@@ -103,13 +102,6 @@ struct anc_transfer {
     float gain, enable, mix, ramp;
     float *block;
 };
-
-static float clampf(float v, float lo, float hi, float dflt)
-{
-    if (!isfinite(v))
-        return dflt;
-    return v < lo ? lo : v > hi ? hi : v;
-}
 
 void anc_transfer_free(anc_transfer *t)
 {
@@ -379,6 +371,10 @@ void anc_transfer_reset(anc_transfer *t)
     t->dry_pos = 0;
     t->harmonic = 0;
     t->net_age = -1;
+    /* A fresh harmonic frame draws phases only up to its highest harmonic;
+     * those above keep what they held, and a later frame at a lower f0 would
+     * carry them on: a reset stream must not depend on what played before. */
+    memset(t->theta, 0, sizeof(float) * (size_t)t->bins);
     t->underruns = 0;
     memset(&t->last, 0, sizeof t->last);
     t->last.silent = 1;
@@ -397,8 +393,6 @@ void anc_transfer_reset(anc_transfer *t)
 void anc_transfer_set_params(anc_transfer *t, const anc_engine_params *in)
 {
     anc_controls_clamp(&t->p, in);
-    t->p.transpose = clampf(in->transpose, -TRANSPOSE_MAX, TRANSPOSE_MAX, 0.0f);
-    t->p.mix = clampf(in->mix, 0.0f, 1.0f, 1.0f);
 }
 
 void anc_transfer_encode(anc_transfer *t, const float *x, float *mu)
@@ -755,8 +749,10 @@ void anc_transfer_process(anc_transfer *t, const float *in, float *out, uint32_t
         }
         pull(t, c);
         for (int i = 0; i < c; i++) {
-            /* The dry signal, delayed by the latency. */
-            const float x = isfinite(t->inbuf[i]) ? t->inbuf[i] : 0.0f;
+            /* The dry signal, delayed by the latency. Non-finite input is
+             * silence and huge input the output's limit: FLT_MAX times a gain
+             * above 1 would overflow, and a ramp at 0 times Inf is NaN. */
+            const float x = isfinite(t->inbuf[i]) ? anc_engine_guard(t->inbuf[i]) : 0.0f;
             const float d = t->dry[t->dry_pos];
             t->dry[t->dry_pos] = x;
             if (++t->dry_pos == t->dry_len)

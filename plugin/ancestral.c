@@ -61,6 +61,7 @@
 #include "model.h"
 #include "player.h"
 #include "ports.h"
+#include "transfer_plugin.h"
 
 /* Private URIs that tag our own worker messages (never seen by the host). */
 #define ANC_INSTALL_URI ANC_PLUGIN_URI "#installEngine"
@@ -445,9 +446,12 @@ static float port_or(const float *p, float dflt) { return p ? *p : dflt; }
  * become ints. */
 static void read_controls(Ancestral *self)
 {
-    for (int id = 0; id < ANC_CONTROL_COUNT; id++)
+    const anc_plugin_controls *pc = &anc_plugins[ANC_PLUGIN_SYNTH];
+    for (int k = 0; k < pc->n; k++) {
+        const int id = pc->ids[k];
         anc_control_store(&self->params, id,
                           port_or(self->in[anc_control_port(id)], anc_controls[id].def));
+    }
 }
 
 /* Whether a is a whole atom:URID naming v (a host or UI may send a short one). */
@@ -869,8 +873,8 @@ static const LV2_Descriptor descriptor = {
     ANC_PLUGIN_URI, instantiate, connect_port, activate, run, deactivate, cleanup, extension_data,
 };
 
-/* The module's only exported symbol. */
+/* The module's only exported symbol: the synth, then the transfer effect. */
 LV2_SYMBOL_EXPORT const LV2_Descriptor *lv2_descriptor(uint32_t index)
 {
-    return index == 0 ? &descriptor : NULL;
+    return index == 0 ? &descriptor : index == 1 ? anc_lv2_transfer_descriptor() : NULL;
 }

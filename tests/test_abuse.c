@@ -1,10 +1,10 @@
-/* test_abuse.c — hardening test of the Ancestral LV2 plugin (suite 'hardening'):
+/* test_abuse.c — hardening test of the Ancestral LV2 plugins (suite 'hardening'):
  * several instances in one process, driven through lilv (tools/lv2_host.h) the
  * way a careless or hostile host would, checking that nothing breaks. It is not a
- * correctness test of the sound; test_plugin.c does that.
+ * correctness test of the sound; test_plugin.c and test_plugin_transfer.c do that.
  *
- *   test_abuse TEST_MODEL.vae [UPDATES [SEED]]   (LV2_PATH names the folder of
- *                                                ancestral.lv2)
+ *   test_abuse TEST_MODEL.vae [UPDATES [SEED [PLUGIN_URI]]]   (LV2_PATH names the
+ *        folder of ancestral.lv2; the synth unless PLUGIN_URI names the other)
  *
  * What it does, from one seeded generator (the same run every time, up to the
  * worker threads' timing):
@@ -20,7 +20,11 @@
  *    so loads queue up, fades get cut and replaced engines wait to be freed;
  *  - now and then deactivate() and activate(), at once or after a pause during
  *    which the others keep running (and the paused one may get controls and a
- *    patch:Set to find when it runs again).
+ *    patch:Set to find when it runs again);
+ *  - a plugin with an audio input (the transfer effect) gets a tone of random
+ *    pitch and level, and in one block of eight garbage in it: NaN, +-Inf,
+ *    +-1e30, +-FLT_MAX or denormals at random frames, or a whole block of one
+ *    of them; sometimes the input and output share one buffer (in place).
  * Checks: every output block finite, never denormal, |x| <= 4; the latency port
  * finite, whole and within its lv2:maximum; no heap call on the audio thread in
  * run() or work_response()/end_run() (alloc_count.h: an interposer, or the
@@ -295,7 +299,10 @@ static uint32_t ctl[64];
 static float ctl_lo[64], ctl_hi[64], ctl_def[64];
 static int n_ctl;
 
-static unsigned long updates, updates_by_kind[V_KINDS];
+static unsigned long updates, updates_by_kind[V_KINDS], garbage_inputs;
+static int has_input;      /* the plugin has an audio input */
+static float *input;       /* [MAX_BLOCK] */
+static double input_phase; /* of the tone, cycles */
 static unsigned long bad_nonfinite, bad_over, bad_denormal, bad_latency, bad_echo, reports;
 static float worst_sample;
 
@@ -349,6 +356,31 @@ static void describe_block(const inst *in, int idx, unsigned long block, uint32_
     printf("; model '%s'\n", anc_host_model_echo(in->h));
 }
 
+/* n frames of input: a tone (its pitch and level drift at random), with
+ * garbage in it when asked. */
+static void fill_input(double rate, uint32_t n, int garbage)
+{
+    static const float bad[] = {NAN, INFINITY, -INFINITY, 1e30f, -1e30f, FLT_MAX, -FLT_MAX,
+                                1e-40f, -1e-42f};
+    const double hz = 80.0 + 800.0 * rnd_unit(), amp = rnd_below(8) ? rnd_unit() : 0.0;
+    for (uint32_t i = 0; i < n; i++) {
+        input[i] = (float)(amp * sin(2.0 * M_PI * input_phase));
+        input_phase += hz / rate;
+        input_phase -= floor(input_phase);
+    }
+    if (!garbage || n == 0)
+        return;
+    garbage_inputs++;
+    const float v = bad[rnd_below(sizeof bad / sizeof *bad)];
+    if (rnd_below(4) == 0) {
+        for (uint32_t i = 0; i < n; i++)
+            input[i] = v;
+    } else {
+        for (uint32_t k = 1 + rnd_below(8); k > 0; k--)
+            input[rnd_below(n)] = v;
+    }
+}
+
 /* One block of instance idx: random control updates, then run() and the checks. */
 static void abuse_block(inst *in, int idx, unsigned long block, float *out, float lat_max)
 {
@@ -371,7 +403,17 @@ static void abuse_block(inst *in, int idx, unsigned long block, float *out, floa
 
     uint32_t n = block_length();
     unsigned long echoes = anc_host_model_echoes(in->h);
-    anc_host_run(in->h, out, n);
+    if (has_input) {
+        fill_input(in->rate, n, rnd_below(8) == 0);
+        if (rnd_below(4) == 0) { /* in place */
+            memcpy(out, input, sizeof(float) * n);
+            anc_host_run_input(in->h, out, out, n);
+        } else {
+            anc_host_run_input(in->h, input, out, n);
+        }
+    } else {
+        anc_host_run(in->h, out, n);
+    }
     in->blocks++;
     in->frames += n;
 
@@ -465,7 +507,13 @@ static void check_recovery(inst *in, int idx, float *x)
     size_t bad = 0;
     for (size_t pos = 0; pos < frames; pos += 256) {
         uint32_t n = frames - pos < 256 ? (uint32_t)(frames - pos) : 256;
-        anc_host_run(in->h, x, n);
+        if (has_input) {
+            for (uint32_t i = 0; i < n; i++)
+                input[i] = 0.3f * (float)sin(2.0 * M_PI * 220.0 * (double)(pos + i) / in->rate);
+            anc_host_run_input(in->h, input, x, n);
+        } else {
+            anc_host_run(in->h, x, n);
+        }
         for (uint32_t i = 0; i < n; i++) {
             if (!isfinite(x[i]) || fabsf(x[i]) > PEAK_LIMIT) {
                 bad++;
@@ -502,11 +550,12 @@ static void check_recovery(inst *in, int idx, float *x)
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (argc < 2 || argc > 4) {
-        fprintf(stderr, "usage: test_abuse TEST_MODEL.vae [UPDATES [SEED]]   (LV2_PATH names "
-                        "the folder of ancestral.lv2)\n");
+    if (argc < 2 || argc > 5) {
+        fprintf(stderr, "usage: test_abuse TEST_MODEL.vae [UPDATES [SEED [PLUGIN_URI]]]   "
+                        "(LV2_PATH names the folder of ancestral.lv2)\n");
         return 2;
     }
+    const char *plugin_uri = argc > 4 ? argv[4] : NULL;
     unsigned long target = argc > 2 ? strtoul(argv[2], NULL, 0) : DEFAULT_UPDATES;
     uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 0) : DEFAULT_SEED;
     rng_state = seed;
@@ -530,12 +579,15 @@ int main(int argc, char **argv)
     inst in[N_INSTANCES];
     memset(in, 0, sizeof in);
     float *out = malloc(sizeof(float) * MAX_BLOCK);
-    if (!out || find_default_model() || make_broken_files())
+    input = malloc(sizeof(float) * MAX_BLOCK);
+    if (!out || !input || find_default_model() || make_broken_files())
         goto done;
-    world = anc_host_world_new(NULL, NULL, err, sizeof err);
+    world = anc_host_world_new(NULL, plugin_uri, err, sizeof err);
     if (!check_true(world != NULL, "%s", err))
         goto done;
-    printf("default model: %s\ntest model:    %s\nbroken:", default_model, test_model);
+    printf("plugin: <%s>\ndefault model: %s\ntest model:    %s\nbroken:",
+           lilv_node_as_uri(lilv_plugin_get_uri(anc_host_plugin(world))), default_model,
+           test_model);
     for (int b = 0; b < N_BROKEN; b++)
         printf(" %s (%s)", strrchr(broken[b], '/') + 1, broken_what[b]);
     printf("\nseed %#llx, %lu control updates wanted\n", (unsigned long long)seed, target);
@@ -564,6 +616,7 @@ int main(int argc, char **argv)
             goto done;
         n_ctl++;
     }
+    has_input = anc_host_port_index(h0, "in") >= 0;
     int lat_index = anc_host_port_index(h0, "latency");
     float lat_max = lat_index >= 0 ? anc_host_port_max(h0, (uint32_t)lat_index) : NAN;
     if (!check_true(n_ctl > 0 && lat_index >= 0, "no control inputs or no latency port"))
@@ -648,6 +701,8 @@ int main(int argc, char **argv)
     for (int k = 0; k < V_KINDS; k++)
         printf("%s%s %lu", k ? ", " : "", kind_names[k], updates_by_kind[k]);
     printf(") over %d control inputs\n", n_ctl);
+    if (has_input)
+        printf("audio input: a tone, with garbage in %lu blocks\n", garbage_inputs);
     printf("abuse: %lu blocks, %lu frames (%.1f s of audio, mean block %.1f), %lu patch:Set "
            "(%lu good, %lu broken), %lu echoes, %lu log lines, %lu activations (%lu after a "
            "pause), %d instances, %.1f s wall\n",
@@ -673,6 +728,7 @@ int main(int argc, char **argv)
     /* The worker's queue (64 KiB) never fills here, so every broken request is
      * tried and logged once. */
     check_true(lines == bad, "%lu log lines for %lu broken patch:Set", lines, bad);
+    check_true(!has_input || garbage_inputs > 0, "no garbage reached the audio input");
     check_true(good > 0 && bad > 0 && acts > (unsigned long)N_INSTANCES,
                "the abuse did too little: %lu good and %lu broken patch:Set, %lu activations",
                good, bad, acts);
@@ -702,6 +758,7 @@ done:
     if (tmp_root[0])
         nftw(tmp_root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(out);
+    free(input);
     free(abs);
     return check_exit();
 }

@@ -112,8 +112,8 @@ static void test_crossfade(float mean_db, const char *what)
     anc_error err;
     if (!check_true(anc_player_create(&pl, rate, 321, &err) == ANC_OK, "player: %s", err.message))
         return;
-    anc_player_entry ea = {engine(ma, rate, &p)}, eb = {engine(mb, rate, &p)},
-                     ec = {engine(ma, rate, &p)};
+    anc_player_entry ea = {.engine = engine(ma, rate, &p)}, eb = {.engine = engine(mb, rate, &p)},
+                     ec = {.engine = engine(ma, rate, &p)};
     anc_engine *ta = engine(ma, rate, &q), *tb = engine(mb, rate, &q), *tc = engine(ma, rate, &q);
     const uint32_t fade = (uint32_t)(ANC_PLAYER_FADE_SECONDS * rate);
     const size_t total = 20000, pre = 3000, cut_at = pre + 4000 + fade + 500;

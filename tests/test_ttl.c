@@ -1,9 +1,12 @@
-/* test_ttl.c — the bundle's Turtle as lilv reads it, against the C side:
- *  - port i has symbol anc_port_symbol(i) (plugin/ports.h) and the expected
- *    type and direction (z1..enabled control inputs, latency a control output,
- *    control/notify atom input/output, out an audio output, note..bend_range
- *    control inputs), indices contiguous, and control port i is the control
- *    table's anc_port_control(i);
+/* test_ttl.c — the bundle's Turtle as lilv reads it, against the C side, for
+ * both plugins (the synth and the transfer effect):
+ *  - port i has symbol anc_port_symbol(i) (plugin/ports.h; anc_tr_port_symbol
+ *    in plugin/transfer_ports.h for the transfer effect) and the expected type
+ *    and direction (control inputs, latency a control output, control/notify
+ *    atom input/output, the transfer's in an audio input, out an audio
+ *    output), indices contiguous, and control port i is the control table's
+ *    anc_port_control(i) (anc_tr_port_control(i)), which is in the plugin's
+ *    control set (anc_plugins);
  *  - every control input has default, minimum and maximum as float literals
  *    (integer literals on an lv2:integer port, as linters want) with
  *    minimum <= default <= maximum, an rdfs:comment and a units:unit; its name,
@@ -14,13 +17,14 @@
  *  - every port is in exactly one port group (pg:group) that the Turtle
  *    declares as a pg:Group with an lv2:symbol and an rdfs:label (what Ardour
  *    shows); the control table's groups are declared with its symbols and
- *    labels, symbols unique;
+ *    labels, symbols unique, exactly the groups of the plugin's controls;
  *  - latency carries lv2:designation lv2:latency and an lv2:maximum; enabled
  *    lv2:designation lv2:enabled, toggled, default 1; both atom ports
  *    lv2:designation lv2:control and atom:bufferType atom:Sequence; the control
- *    input supports midi:MidiEvent;
+ *    input of the synth supports midi:MidiEvent;
  *  - the plugin metadata hosts and linters want (LV2.md): lv2:InstrumentPlugin
- *    (a class more specific than lv2:Plugin; Carla files only those as synths), doap:name, doap:shortdesc, doap:license, doap:maintainer, rdfs:comment,
+ *    for the synth (Carla files only those as synths), lv2:SpectralPlugin for
+ *    the transfer effect (classes more specific than lv2:Plugin), doap:name, doap:shortdesc, doap:license, doap:maintainer, rdfs:comment,
  *    an lv2:project with a doap:name,
  *    even lv2:minorVersion and lv2:microVersion, required features only among
  *    urid:map, work:schedule and state:loadDefaultState, no lv2:inPlaceBroken,
@@ -50,6 +54,7 @@
 #include "controls.h"
 #include "engine.h"
 #include "ports.h"
+#include "transfer_ports.h"
 #define NS_DOAP "http://usefulinc.com/ns/doap#"
 #define NS_RDFS "http://www.w3.org/2000/01/rdf-schema#"
 #define NS_RDF "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -61,25 +66,47 @@ static LilvNode *uri(const char *u)
     return lilv_new_uri(world, u);
 }
 
-/* How the port at index i must look. */
-typedef enum { K_CONTROL_IN, K_CONTROL_OUT, K_ATOM_IN, K_ATOM_OUT, K_AUDIO_OUT } kind;
+/* What the C side says about one plugin's ports. */
+typedef struct {
+    int plugin;                  /* anc_plugin_id */
+    const char *ports_h;         /* where its port enum lives */
+    int n_ports;
+    const char *(*symbol)(int);  /* of port i */
+    int (*control)(int);         /* the control id of port i, or -1 */
+    int latency, control_in, notify, enabled, audio_in; /* port indices; -1: none */
+    const char *class_uri;
+    int midi;                    /* its control input takes MIDI */
+} plugin_desc;
 
-static kind expected_kind(int i)
+static const plugin_desc plugin_descs[] = {
+    {ANC_PLUGIN_SYNTH, "plugin/ports.h", ANC_PORT_COUNT, anc_port_symbol, anc_port_control,
+     ANC_PORT_LATENCY, ANC_PORT_CONTROL, ANC_PORT_NOTIFY, ANC_PORT_ENABLED, -1,
+     LV2_CORE__InstrumentPlugin, 1},
+    {ANC_PLUGIN_TRANSFER, "plugin/transfer_ports.h", ANC_TR_PORT_COUNT, anc_tr_port_symbol,
+     anc_tr_port_control, ANC_TR_PORT_LATENCY, ANC_TR_PORT_CONTROL, ANC_TR_PORT_NOTIFY,
+     ANC_TR_PORT_ENABLED, ANC_TR_PORT_IN, LV2_CORE__SpectralPlugin, 0},
+};
+
+/* How the port at index i must look. */
+typedef enum { K_CONTROL_IN, K_CONTROL_OUT, K_ATOM_IN, K_ATOM_OUT, K_AUDIO_IN, K_AUDIO_OUT } kind;
+
+static kind expected_kind(const plugin_desc *d, int i)
 {
-    if (anc_port_control(i) >= 0)
+    if (d->control(i) >= 0)
         return K_CONTROL_IN;
-    switch (i) {
-    case ANC_PORT_LATENCY: return K_CONTROL_OUT;
-    case ANC_PORT_CONTROL: return K_ATOM_IN;
-    case ANC_PORT_NOTIFY: return K_ATOM_OUT;
-    default: return K_AUDIO_OUT;
-    }
+    if (i == d->latency)
+        return K_CONTROL_OUT;
+    if (i == d->control_in)
+        return K_ATOM_IN;
+    if (i == d->notify)
+        return K_ATOM_OUT;
+    return i == d->audio_in ? K_AUDIO_IN : K_AUDIO_OUT;
 }
 
 static const char *kind_name(kind k)
 {
     static const char *n[] = {"control input", "control output", "atom input", "atom output",
-                              "audio output"};
+                              "audio input", "audio output"};
     return n[k];
 }
 
@@ -176,16 +203,17 @@ static LilvNode *world_string(const LilvNode *subject, const char *pred)
     return v;
 }
 
-/* The group URI of control table group g. */
-static void group_uri(char *out, size_t cap, int g)
+/* The URI of control table group g in plugin. */
+static void group_uri(char *out, size_t cap, int plugin, int g)
 {
-    snprintf(out, cap, "%s#group-%s", ANC_PLUGIN_URI, anc_port_groups[g].symbol);
+    snprintf(out, cap, "%s#group-%s", anc_plugins[plugin].uri, anc_port_groups[g].symbol);
 }
 
 /* Port sym (control table id, or -1 for a port that is not a control) is in
  * exactly one pg:group, declared a pg:Group with an lv2:symbol and an
  * rdfs:label; a control's group is the control table's. */
-static void check_group(const LilvPlugin *pl, const LilvPort *port, const char *sym, int id)
+static void check_group(const plugin_desc *d, const LilvPlugin *pl, const LilvPort *port,
+                        const char *sym, int id)
 {
     LilvNode *group_p = uri(LV2_PORT_GROUPS__group);
     LilvNodes *groups = lilv_port_get_value(pl, port, group_p);
@@ -208,7 +236,7 @@ static void check_group(const LilvPlugin *pl, const LilvPort *port, const char *
     if (id >= 0) {
         const anc_control_group cg = anc_controls[id].group;
         char want[256];
-        group_uri(want, sizeof want, cg);
+        group_uri(want, sizeof want, d->plugin, cg);
         check_true(!strcmp(lilv_node_as_uri(g), want),
                    "port %s: pg:group <%s>, the control table says <%s>", sym,
                    lilv_node_as_uri(g), want);
@@ -218,17 +246,27 @@ static void check_group(const LilvPlugin *pl, const LilvPort *port, const char *
     lilv_nodes_free(groups);
 }
 
-/* The control table's groups are declared with its symbols and labels. */
-static void check_groups(void)
+/* The groups of the plugin's controls are declared with the control table's
+ * symbols and labels; the others are not declared for it. */
+static void check_groups(const plugin_desc *d)
 {
-    int before = check_failures;
+    int before = check_failures, n_groups = 0;
     for (int g = 0; g < ANC_GROUP_COUNT; g++) {
         const anc_port_group *pg = &anc_port_groups[g];
+        char u[256];
+        group_uri(u, sizeof u, d->plugin, g);
+        if (!anc_plugin_has_group(d->plugin, g)) {
+            LilvNode *node = uri(u), *sym = world_string(node, LV2_CORE__symbol);
+            check_true(sym == NULL, "group <%s> is declared, but none of the plugin's controls "
+                       "is in it", u);
+            lilv_node_free(sym);
+            lilv_node_free(node);
+            continue;
+        }
+        n_groups++;
         for (int h = 0; h < g; h++)
             check_true(strcmp(pg->symbol, anc_port_groups[h].symbol) != 0,
                        "groups %d and %d share the symbol '%s'", h, g, pg->symbol);
-        char u[256];
-        group_uri(u, sizeof u, g);
         LilvNode *node = uri(u);
         LilvNode *sym = world_string(node, LV2_CORE__symbol),
                  *label = world_string(node, NS_RDFS "label");
@@ -239,22 +277,34 @@ static void check_groups(void)
                    "group <%s>: rdfs:label '%s', the control table says '%s'", u,
                    label ? lilv_node_as_string(label) : "(none)", pg->label);
         int n = 0;
-        for (int id = 0; id < ANC_CONTROL_COUNT; id++)
-            n += anc_controls[id].group == (anc_control_group)g;
+        for (int k = 0; k < anc_plugins[d->plugin].n; k++)
+            n += anc_controls[anc_plugins[d->plugin].ids[k]].group == (anc_control_group)g;
         printf("  group %-9s '%s': %d controls\n", pg->symbol, pg->label, n);
         lilv_node_free(sym);
         lilv_node_free(label);
         lilv_node_free(node);
     }
     printf("%s port groups: %d checked against core/controls.h\n",
-           check_failures == before ? "ok" : "FAIL", ANC_GROUP_COUNT);
+           check_failures == before ? "ok" : "FAIL", n_groups);
 }
 
-static void check_ports(const LilvPlugin *pl)
+static void check_ports(const plugin_desc *d, const LilvPlugin *pl)
 {
     int before = check_failures;
     uint32_t n = lilv_plugin_get_num_ports(pl);
-    check_true(n == ANC_PORT_COUNT, "the Turtle declares %u ports, ports.h %d", n, ANC_PORT_COUNT);
+    check_true(n == (uint32_t)d->n_ports, "the Turtle declares %u ports, %s %d", n, d->ports_h,
+               d->n_ports);
+    int n_controls = 0;
+    for (int i = 0; i < d->n_ports; i++)
+        if (d->control(i) >= 0) {
+            check_true(d->control(i) == anc_plugins[d->plugin].ids[n_controls],
+                       "port %d: control %d, but the plugin's control set has %d there", i,
+                       d->control(i), anc_plugins[d->plugin].ids[n_controls]);
+            n_controls++;
+        }
+    check_true(n_controls == anc_plugins[d->plugin].n,
+               "%s has %d control inputs, the plugin's control set %d", d->ports_h, n_controls,
+               anc_plugins[d->plugin].n);
     LilvNode *input = uri(LV2_CORE__InputPort), *output = uri(LV2_CORE__OutputPort),
              *control = uri(LV2_CORE__ControlPort), *audio = uri(LV2_CORE__AudioPort),
              *atom = uri(LV2_ATOM__AtomPort), *toggled = uri(LV2_CORE__toggled),
@@ -263,14 +313,15 @@ static void check_ports(const LilvPlugin *pl)
     anc_engine_params ep;
     anc_engine_params_default(&ep);
     int checked = 0;
-    for (uint32_t i = 0; i < n && i < ANC_PORT_COUNT; i++) {
+    for (uint32_t i = 0; i < n && i < (uint32_t)d->n_ports; i++) {
         const LilvPort *port = lilv_plugin_get_port_by_index(pl, i);
         if (!check_true(port != NULL, "no port with index %u (indices must be contiguous)", i))
             continue;
         const char *sym = lilv_node_as_string(lilv_port_get_symbol(pl, port));
-        check_true(!strcmp(sym, anc_port_symbol((int)i)), "port %u: symbol '%s', ports.h says '%s'",
-                   i, sym, anc_port_symbol((int)i));
-        kind k = expected_kind((int)i);
+        check_true(!strcmp(sym, d->symbol((int)i)), "port %u: symbol '%s', %s says '%s'", i, sym,
+                   d->ports_h, d->symbol((int)i));
+        kind k = expected_kind(d, (int)i);
+        const int cid = d->control((int)i);
         int is_in = lilv_port_is_a(pl, port, input), is_out = lilv_port_is_a(pl, port, output);
         int ok;
         switch (k) {
@@ -278,6 +329,7 @@ static void check_ports(const LilvPlugin *pl)
         case K_CONTROL_OUT: ok = is_out && lilv_port_is_a(pl, port, control); break;
         case K_ATOM_IN: ok = is_in && lilv_port_is_a(pl, port, atom); break;
         case K_ATOM_OUT: ok = is_out && lilv_port_is_a(pl, port, atom); break;
+        case K_AUDIO_IN: ok = is_in && lilv_port_is_a(pl, port, audio); break;
         default: ok = is_out && lilv_port_is_a(pl, port, audio); break;
         }
         check_true(ok && !(is_in && is_out), "port %u (%s) is not a pure %s", i, sym,
@@ -297,12 +349,12 @@ static void check_ports(const LilvPlugin *pl)
                       hi = lilv_node_as_float(max);
                 check_true(lo <= d && d <= hi, "port %s: default %g outside [%g, %g]", sym,
                            (double)d, (double)lo, (double)hi);
-                const anc_control *c = &anc_controls[anc_port_control((int)i)];
+                const anc_control *c = &anc_controls[cid];
                 check_true(same(d, c->def) && same(lo, c->min) && same(hi, c->max),
                            "port %s: Turtle default %g range [%g, %g], control table default %g "
                            "range [%g, %g]", sym, (double)d, (double)lo, (double)hi,
                            (double)c->def, (double)c->min, (double)c->max);
-                float want = anc_control_load(&ep, anc_port_control((int)i));
+                float want = anc_control_load(&ep, cid);
                 check_true(same(d, want), "port %s: Turtle default %g, core/engine.h default %g",
                            sym, (double)d, (double)want);
                 printf("  %-2u %-12s %-14s default %-6g range [%g, %g]\n", i, sym, kind_name(k),
@@ -314,12 +366,12 @@ static void check_ports(const LilvPlugin *pl)
             check_true(has_value(pl, port, NS_RDFS "comment") == 1, "port %s: no rdfs:comment",
                        sym);
             check_true(has_value(pl, port, LV2_UNITS__unit) == 1, "port %s: no units:unit", sym);
-            check_control(pl, port, anc_port_control((int)i));
+            check_control(pl, port, d->control((int)i));
         } else {
             printf("  %-2u %-12s %s\n", i, sym, kind_name(k));
         }
-        check_group(pl, port, sym, anc_port_control((int)i));
-        if (i == ANC_PORT_LATENCY) {
+        check_group(d, pl, port, sym, d->control((int)i));
+        if ((int)i == d->latency) {
             check_true(port_designation_is(pl, port, LV2_CORE__latency),
                        "latency: no lv2:designation lv2:latency");
             check_true(has_value(pl, port, LV2_CORE__maximum) == 1,
@@ -330,7 +382,7 @@ static void check_ports(const LilvPlugin *pl)
                        "latency: not lv2:integer with an integer lv2:maximum");
             lilv_node_free(max);
         }
-        if (i == ANC_PORT_ENABLED) {
+        if ((int)i == d->enabled) {
             check_true(port_designation_is(pl, port, LV2_CORE__enabled),
                        "enabled: no lv2:designation lv2:enabled");
             check_true(lilv_port_has_property(pl, port, toggled), "enabled: not lv2:toggled");
@@ -346,16 +398,17 @@ static void check_ports(const LilvPlugin *pl)
         if (k == K_ATOM_IN) {
             LilvNode *sup = uri(LV2_ATOM__supports), *midi = uri(LV2_MIDI__MidiEvent);
             LilvNodes *v = lilv_port_get_value(pl, port, sup);
-            check_true(v && lilv_nodes_contains(v, midi), "%s: no atom:supports midi:MidiEvent",
-                       sym);
+            check_true((v && lilv_nodes_contains(v, midi)) == d->midi,
+                       "%s: atom:supports midi:MidiEvent %s", sym,
+                       d->midi ? "missing" : "on a plugin that ignores MIDI");
             lilv_nodes_free(v);
             lilv_node_free(sup);
             lilv_node_free(midi);
         }
         checked++;
     }
-    printf("%s ports: %d checked against plugin/ports.h and core/controls.h\n",
-           check_failures == before ? "ok" : "FAIL", checked);
+    printf("%s ports: %d checked against %s and core/controls.h\n",
+           check_failures == before ? "ok" : "FAIL", checked, d->ports_h);
     lilv_node_free(input);
     lilv_node_free(output);
     lilv_node_free(control);
@@ -375,15 +428,15 @@ static LilvNodes *plugin_values(const LilvPlugin *pl, const char *pred)
     return v;
 }
 
-static void check_metadata(const LilvPlugin *pl)
+static void check_metadata(const plugin_desc *d, const LilvPlugin *pl)
 {
     int before = check_failures;
     check_true(lilv_plugin_verify(pl), "lilv_plugin_verify fails");
     /* rdf:type, not lilv_plugin_get_class(): lilv only knows the class
      * hierarchy when lv2core.lv2 is in LV2_PATH, and here it need not be. */
     LilvNodes *types = plugin_values(pl, NS_RDF "type");
-    LilvNode *gen = uri(LV2_CORE__InstrumentPlugin);
-    check_true(types && lilv_nodes_contains(types, gen), "not a lv2:InstrumentPlugin");
+    LilvNode *gen = uri(d->class_uri);
+    check_true(types && lilv_nodes_contains(types, gen), "not a <%s>", d->class_uri);
     LILV_FOREACH (nodes, it, types)
         printf("  a %s\n", lilv_node_as_uri(lilv_nodes_get(types, it)));
     lilv_node_free(gen);
@@ -450,7 +503,7 @@ static void check_metadata(const LilvPlugin *pl)
     lilv_node_free(si);
     lilv_nodes_free(ext);
 
-    LilvNode *model = uri(ANC_MODEL_URI);
+    LilvNode *model = uri(anc_plugins[d->plugin].model_uri);
     LilvNodes *wr = plugin_values(pl, LV2_PATCH__writable), *rd = plugin_values(pl, LV2_PATCH__readable);
     check_true(wr && lilv_nodes_contains(wr, model), "model is not patch:writable");
     check_true(rd && lilv_nodes_contains(rd, model), "model is not patch:readable");
@@ -502,18 +555,20 @@ int main(void)
     setvbuf(stdout, NULL, _IOLBF, 0);
     world = lilv_world_new();
     lilv_world_load_all(world); /* LV2_PATH from the environment */
-    LilvNode *u = uri(ANC_PLUGIN_URI);
-    const LilvPlugin *pl = lilv_plugins_get_by_uri(lilv_world_get_all_plugins(world), u);
-    lilv_node_free(u);
     const char *lp = getenv("LV2_PATH");
-    if (!check_true(pl != NULL, "<%s> not found in LV2_PATH=%s", ANC_PLUGIN_URI, lp ? lp : "(unset)")) {
-        lilv_world_free(world);
-        return check_exit();
+    for (size_t k = 0; k < sizeof plugin_descs / sizeof *plugin_descs; k++) {
+        const plugin_desc *d = &plugin_descs[k];
+        const char *puri = anc_plugins[d->plugin].uri;
+        LilvNode *u = uri(puri);
+        const LilvPlugin *pl = lilv_plugins_get_by_uri(lilv_world_get_all_plugins(world), u);
+        lilv_node_free(u);
+        if (!check_true(pl != NULL, "<%s> not found in LV2_PATH=%s", puri, lp ? lp : "(unset)"))
+            continue;
+        printf("<%s> in bundle %s\n", puri, lilv_node_as_uri(lilv_plugin_get_bundle_uri(pl)));
+        check_metadata(d, pl);
+        check_groups(d);
+        check_ports(d, pl);
     }
-    printf("bundle %s\n", lilv_node_as_uri(lilv_plugin_get_bundle_uri(pl)));
-    check_metadata(pl);
-    check_groups();
-    check_ports(pl);
     lilv_world_free(world);
     return check_exit();
 }

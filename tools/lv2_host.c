@@ -62,6 +62,7 @@ struct anc_host_world {
     size_t n_uris, cap_uris;
     LV2_URID_Map map;
     LV2_URID_Unmap unmap;
+    char model_uri[256]; /* the plugin's model parameter: its URI "#model" */
 };
 
 /* Any thread (urid:map is thread-safe by contract). Allocates only for a URI
@@ -156,6 +157,7 @@ anc_host_world *anc_host_world_new(const char *lv2_path, const char *plugin_uri,
         anc_host_world_free(w);
         return NULL;
     }
+    snprintf(w->model_uri, sizeof w->model_uri, "%s#model", uri);
     pin_library(w->plugin);
     return w;
 }
@@ -845,7 +847,7 @@ static void map_urids(anc_host *h)
     MAP(patch_Get, LV2_PATCH__Get);
     MAP(patch_property, LV2_PATCH__property);
     MAP(patch_value, LV2_PATCH__value);
-    MAP(model, ANC_MODEL_URI);
+    MAP(model, h->w->model_uri);
     MAP(log_Error, LV2_LOG__Error);
     MAP(log_Warning, LV2_LOG__Warning);
     MAP(log_Note, LV2_LOG__Note);
@@ -1108,15 +1110,31 @@ float anc_host_latency(const anc_host *h)
 
 void anc_host_run(anc_host *h, float *out, uint32_t n)
 {
+    anc_host_run_input(h, NULL, out, n);
+}
+
+void anc_host_run_input(anc_host *h, const float *in, float *out, uint32_t n)
+{
     if (n > h->cfg.max_block)
         n = h->cfg.max_block; /* bufsz:maxBlockLength is a promise to the plugin */
     float *dst = out ? out : h->scratch_audio;
+    /* Without in, inputs read the zeroed scratch; it must be zeroed before any
+     * output is connected to it. */
+    int in_used = 0;
     for (uint32_t i = 0; i < h->n_ports; i++)
-        if (h->kind[i] == PORT_AUDIO) {
-            if (h->is_input[i])
+        if (h->kind[i] == PORT_AUDIO && h->is_input[i]) {
+            if (in && !in_used) {
+                /* lilv takes a mutable pointer; the plugin only reads an input. */
+                lilv_instance_connect_port(h->inst, i, (void *)(uintptr_t)in);
+                in_used = 1;
+            } else {
                 memset(h->scratch_audio, 0, sizeof(float) * n);
-            else
-                lilv_instance_connect_port(h->inst, i, dst);
+                lilv_instance_connect_port(h->inst, i, h->scratch_audio);
+            }
+        }
+    for (uint32_t i = 0; i < h->n_ports; i++)
+        if (h->kind[i] == PORT_AUDIO && !h->is_input[i]) {
+            lilv_instance_connect_port(h->inst, i, dst);
             dst = h->scratch_audio; /* only the first output goes to out */
         }
     reset_notify_buf(h);
@@ -1152,13 +1170,19 @@ void anc_host_run(anc_host *h, float *out, uint32_t n)
 
 void anc_host_render(anc_host *h, float *out, size_t frames, uint32_t block)
 {
+    anc_host_render_input(h, NULL, out, frames, block);
+}
+
+void anc_host_render_input(anc_host *h, const float *in, float *out, size_t frames,
+                           uint32_t block)
+{
     if (!block)
         block = 1;
     for (size_t pos = 0; pos < frames;) {
         uint32_t n = frames - pos < block ? (uint32_t)(frames - pos) : block;
         if (n > h->cfg.max_block)
             n = h->cfg.max_block;
-        anc_host_run(h, out ? out + pos : NULL, n);
+        anc_host_run_input(h, in ? in + pos : NULL, out ? out + pos : NULL, n);
         pos += n;
     }
 }

@@ -1,4 +1,4 @@
-/* lv2_host.h — a small lilv host for the Ancestral plugin, shared by the plugin
+/* lv2_host.h — a small lilv host for the Ancestral plugins, shared by the plugin
  * tests, ancestral-bench and ancestral-plugin-render. It is a measuring
  * instrument, not a product host: it behaves the way Ardour 7 and jalv do where
  * the plugin can tell the difference.
@@ -44,7 +44,7 @@ typedef struct anc_host anc_host;
 
 /* Loads every bundle in lv2_path (a colon-separated list of folders), or in
  * LV2_PATH from the environment when lv2_path is NULL, and finds plugin_uri
- * (ANC_PLUGIN_URI when NULL). NULL with a message in err on failure. Free
+ * (ANC_PLUGIN_URI when NULL); its model parameter is plugin_uri "#model". NULL with a message in err on failure. Free
  * with anc_host_world_free() after all its instances. */
 anc_host_world *anc_host_world_new(const char *lv2_path, const char *plugin_uri, char *err,
                                    size_t err_len);
@@ -117,6 +117,12 @@ float anc_host_latency(const anc_host *h);
 void anc_host_run(anc_host *h, float *out, uint32_t n);
 /* frames frames in cycles of block frames (the last one shorter). */
 void anc_host_render(anc_host *h, float *out, size_t frames, uint32_t block);
+/* The same with n (frames) samples of in on the plugin's first audio input
+ * (anc_host_run and anc_host_render feed it silence); in may equal out, which
+ * connects both ports to one buffer as hosts do for in-place processing. */
+void anc_host_run_input(anc_host *h, const float *in, float *out, uint32_t n);
+void anc_host_render_input(anc_host *h, const float *in, float *out, size_t frames,
+                           uint32_t block);
 
 /* Queue a message for the next cycle's control port: patch:Set of the model
  * parameter to path (an atom:Path), or patch:Get of all parameters. 0, or -1 if

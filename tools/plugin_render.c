@@ -1,14 +1,18 @@
-/* plugin_render.c — ancestral-plugin-render: renders audio through the LV2 plugin
- * itself, loaded by lilv as a real host loads it (default state, worker, options),
- * so what it writes is what Ardour or Carla would play.
+/* plugin_render.c — ancestral-plugin-render: renders audio through the LV2 plugins
+ * themselves, loaded by lilv as a real host loads them (default state, worker,
+ * options), so what it writes is what Ardour or Carla would play.
  *
  *   ancestral-plugin-render -o OUT.wav [--model FILE] [--set SYMBOL=VALUE]...
- *                           [--midi SONG.mid] [--seconds S] [--rate HZ] [--block N]
- *                           [--lv2-path PATH]
+ *                           [--midi SONG.mid | --input IN.wav] [--seconds S]
+ *                           [--rate HZ] [--block N] [--lv2-path PATH]
  *
  * --midi sends the song's notes as midi:MidiEvent atoms at their frames, as a
  * host's MIDI track does (the drone is set off unless --set drone=... says
  * otherwise, and the length is the song's plus its last release).
+ * --input runs the transfer effect (ANC_TRANSFER_URI) instead of the synth on
+ * IN (mono mix, converted to --rate); the output is aligned with the input as
+ * ancestral-render --input's: the plugin's reported latency is dropped from
+ * its start, and as much silence after the input flushes the last frames out.
  *
  * Without --lv2-path the plugin is looked up in LV2_PATH (or lilv's default
  * folders, ~/.lv2 among them). Exit status: 0 ok, 1 runtime failure, 2 bad usage. */
@@ -22,6 +26,7 @@
 #include <lv2/presets/presets.h>
 
 #include "cli.h"
+#include "audio_in.h"
 #include "controls.h"
 #include "lv2_host.h"
 #include "midi_file.h"
@@ -77,15 +82,17 @@ static int apply_preset(anc_host_world *w, anc_host *h, const char *label)
 int main(int argc, char **argv)
 {
     anc_cli_set_program("ancestral-plugin-render");
-    enum { O_MODEL = 256, O_SET, O_SECONDS, O_RATE, O_BLOCK, O_PATH, O_PRESET, O_MIDI, O_HELP };
+    enum { O_MODEL = 256, O_SET, O_SECONDS, O_RATE, O_BLOCK, O_PATH, O_PRESET, O_MIDI, O_INPUT, O_HELP };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'}, {"model", required_argument, 0, O_MODEL},
         {"set", required_argument, 0, O_SET}, {"seconds", required_argument, 0, O_SECONDS},
         {"rate", required_argument, 0, O_RATE}, {"block", required_argument, 0, O_BLOCK},
         {"lv2-path", required_argument, 0, O_PATH}, {"preset", required_argument, 0, O_PRESET},
-        {"midi", required_argument, 0, O_MIDI}, {"help", no_argument, 0, O_HELP},
+        {"midi", required_argument, 0, O_MIDI}, {"input", required_argument, 0, O_INPUT},
+        {"help", no_argument, 0, O_HELP},
         {0, 0, 0, 0}};
-    const char *out = NULL, *model = NULL, *lv2_path = NULL, *preset = NULL, *midi = NULL;
+    const char *out = NULL, *model = NULL, *lv2_path = NULL, *preset = NULL, *midi = NULL,
+               *input = NULL;
     int seconds_given = 0;
     const char *sets[MAX_SETS];
     int n_sets = 0, block = 512;
@@ -106,6 +113,7 @@ int main(int argc, char **argv)
             seconds_given = 1;
             break;
         case O_MIDI: midi = optarg; break;
+        case O_INPUT: input = optarg; break;
         case O_RATE: rate = anc_cli_double("--rate", optarg, 8000, 384000); break;
         case O_BLOCK: block = (int)anc_cli_int("--block", optarg, 1, 8192); break;
         case O_PATH: lv2_path = optarg; break;
@@ -113,10 +121,11 @@ int main(int argc, char **argv)
         case 'h':
         case O_HELP:
             puts("usage: ancestral-plugin-render -o OUT.wav [--model FILE] [--preset LABEL] "
-                 "[--set z1=1.5]... [--midi SONG.mid] [--seconds S] [--rate HZ] [--block N] "
-                 "[--lv2-path PATH]\n"
+                 "[--set z1=1.5]... [--midi SONG.mid | --input IN.wav] [--seconds S] "
+                 "[--rate HZ] [--block N] [--lv2-path PATH]\n"
                  "A preset sets its port values; --set options apply after it. --midi plays a\n"
-                 "Standard MIDI File's notes through the plugin's MIDI input.");
+                 "Standard MIDI File's notes through the synth's MIDI input. --input re-voices\n"
+                 "IN.wav through the transfer effect (urn:ancestral:transfer), aligned with it.");
             return 0;
         default:
             anc_cli_die(ANC_EXIT_USAGE, "unknown or incomplete option '%s' (see --help)",
@@ -125,6 +134,21 @@ int main(int argc, char **argv)
     }
     if (!out)
         anc_cli_die(ANC_EXIT_USAGE, "no output given (-o OUT.wav; see --help)");
+    if (midi && input)
+        anc_cli_die(ANC_EXIT_USAGE, "--midi plays the synth, --input the transfer effect: not both");
+    if (input && seconds_given)
+        anc_cli_die(ANC_EXIT_USAGE, "--seconds: the input's length sets the output's");
+    anc_audio_clip clip = {0};
+    if (input) {
+        anc_audio_settings as;
+        anc_audio_settings_default(&as);
+        as.target_rate = (int)lround(rate);
+        as.min_samples = 1;
+        as.warn_used = anc_cli_warn_used;
+        anc_error aerr;
+        if (anc_audio_read_file(input, &as, &clip, &aerr) != ANC_OK)
+            anc_cli_die(ANC_EXIT_USAGE, "%s", aerr.message);
+    }
     anc_midi_song song = {0};
     if (midi) {
         anc_error merr;
@@ -134,7 +158,8 @@ int main(int argc, char **argv)
     }
 
     char err[512];
-    anc_host_world *w = anc_host_world_new(lv2_path, NULL, err, sizeof err);
+    anc_host_world *w =
+        anc_host_world_new(lv2_path, input ? ANC_TRANSFER_URI : ANC_PLUGIN_URI, err, sizeof err);
     if (!w)
         anc_cli_die(ANC_EXIT_USAGE, "%s", err);
     anc_host_config cfg;
@@ -198,6 +223,19 @@ int main(int argc, char **argv)
             }
             anc_host_run(h, y + i, len);
         }
+    } else if (input) {
+        const size_t latency = (size_t)llround(fmax(anc_host_latency(h), 0.0));
+        free(y);
+        n = clip.n;
+        float *x = calloc(n + latency, sizeof *x);
+        y = malloc((n + latency) * sizeof *y);
+        if (!x || !y)
+            anc_cli_die(ANC_EXIT_FAILURE, "out of memory for %s", input);
+        memcpy(x, clip.samples, n * sizeof *x);
+        anc_host_render_input(h, x, y, n + latency, (uint32_t)block);
+        memmove(y, y + latency, n * sizeof *y);
+        seconds = (double)n / rate;
+        free(x);
     } else {
         anc_host_render(h, y, n, (uint32_t)block);
     }
@@ -223,6 +261,7 @@ int main(int argc, char **argv)
     if (midi)
         printf("midi_events: %zu\nmidi_notes: %zu\n", song.n_events, song.n_notes);
     anc_midi_song_clear(&song);
+    anc_audio_clip_clear(&clip);
     free(y);
     free(abs);
     anc_host_free(h);

@@ -276,7 +276,7 @@ int main(int argc, char **argv)
         if (anc_audio_read_file(input, &as, &clip, &err) != ANC_OK)
             anc_cli_die(ANC_EXIT_USAGE, "%s", err.message);
         anc_transfer *tr;
-        if (anc_transfer_create(&tr, m, rate, 1, &err) != ANC_OK)
+        if (anc_transfer_create(&tr, m, rate, ANC_ENGINE_SEED, &err) != ANC_OK)
             anc_cli_die(ANC_EXIT_USAGE, "%s: %s", model_path, err.message);
         anc_transfer_set_params(tr, &p);
         anc_transfer_reset(tr);

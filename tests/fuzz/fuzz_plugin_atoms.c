@@ -35,7 +35,14 @@
  * Input: byte 0 host rate (index into host_rates), byte 1 set-up flags (bit 0
  * log feature, bit 1 options feature, bit 2 no bundle path, bit 3 one event
  * per run(), see run_block()), then commands (see the OP_* list); bytes past
- * the end read as 0. */
+ * the end read as 0.
+ *
+ * Built with FUZZ_TRANSFER defined, the target drives the transfer effect
+ * (plugin/transfer.c, the module's second descriptor) instead: its own URIs
+ * and ports, and an audio input that OP_AUDIO fills with a tone, a constant
+ * (any bit pattern: NaN, Inf, huge, denormal), a tone with such spikes, or
+ * silence; OP_CONNECT's bit 7 runs it in place (input and output one buffer).
+ * The same corpus serves both builds. */
 #include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
@@ -64,6 +71,39 @@
 #include "engine.h"
 #include "model.h"
 #include "ports.h"
+#include "transfer_ports.h"
+
+#ifdef FUZZ_TRANSFER
+#define PLUGIN_INDEX 1
+#define PLUGIN_SET ANC_PLUGIN_TRANSFER
+#define PLUGIN_URI ANC_TRANSFER_URI
+#define PLUGIN_MODEL_URI ANC_TRANSFER_MODEL_URI
+#define PORT_LATENCY ANC_TR_PORT_LATENCY
+#define PORT_CONTROL ANC_TR_PORT_CONTROL
+#define PORT_NOTIFY ANC_TR_PORT_NOTIFY
+#define PORT_OUT ANC_TR_PORT_OUT
+#define PORT_COUNT ANC_TR_PORT_COUNT
+#else
+#define PLUGIN_INDEX 0
+#define PLUGIN_SET ANC_PLUGIN_SYNTH
+#define PLUGIN_URI ANC_PLUGIN_URI
+#define PLUGIN_MODEL_URI ANC_MODEL_URI
+#define PORT_LATENCY ANC_PORT_LATENCY
+#define PORT_CONTROL ANC_PORT_CONTROL
+#define PORT_NOTIFY ANC_PORT_NOTIFY
+#define PORT_OUT ANC_PORT_OUT
+#define PORT_COUNT ANC_PORT_COUNT
+#endif
+
+/* The port of the k-th control of the plugin's set (anc_plugins). */
+static uint32_t control_port(int k)
+{
+#ifdef FUZZ_TRANSFER
+    return (uint32_t)k;
+#else
+    return (uint32_t)anc_control_port(anc_plugins[PLUGIN_SET].ids[k]);
+#endif
+}
 
 
 #define FUZZ_TARGET "fuzz_plugin_atoms"
@@ -83,10 +123,10 @@ static const char *const premapped[] = {
     LV2_PATCH__property,      /* 6 */
     LV2_PATCH__value,         /* 7 */
     LV2_PATCH__subject,       /* 8 */
-    ANC_PLUGIN_URI,           /* 9 */
-    ANC_MODEL_URI,            /* 10 */
-    ANC_PLUGIN_URI "#installEngine", /* 11 */
-    ANC_PLUGIN_URI "#freeEngine", /* 12 */
+    PLUGIN_URI,               /* 9 */
+    PLUGIN_MODEL_URI,         /* 10 */
+    PLUGIN_URI "#installEngine", /* 11 */
+    PLUGIN_URI "#freeEngine", /* 12 */
     LV2_ATOM__Object,         /* 13 */
     LV2_ATOM__Blank,          /* 14 */
     LV2_ATOM__Resource,       /* 15 */
@@ -286,9 +326,14 @@ typedef struct host {
     uint32_t events_len;
     int64_t next_time;
     /* ports */
-    float controls[ANC_PORT_COUNT];
+    float controls[ANC_CONTROL_COUNT];
     float latency;
     float out[MAX_BLOCK];
+    float in[MAX_BLOCK];  /* the transfer effect's audio input */
+    uint8_t audio_kind;   /* what fills it (OP_AUDIO) */
+    uint32_t audio_bits;  /* the constant or spike value's bit pattern */
+    uint64_t audio_pos;   /* frames of input so far */
+    bool in_place;
     uint32_t notify_cap;
     bool control_on, notify_on, out_on, latency_on;
     bool split;          /* one event per run(): see run_block() */
@@ -577,6 +622,26 @@ static void deliver_responses(host *H)
 
 static void run_sequence(host *H, const uint8_t *events, uint32_t len, uint32_t n);
 
+#ifdef FUZZ_TRANSFER
+/* n frames of the transfer effect's input, as OP_AUDIO last chose: a 220 Hz
+ * tone at half scale, the constant value, the tone with the value every 37th
+ * frame, or silence. */
+static void fill_audio(host *H, uint32_t n)
+{
+    float v;
+    memcpy(&v, &H->audio_bits, sizeof v);
+    for (uint32_t i = 0; i < n; i++, H->audio_pos++) {
+        const float tone = 0.5f * sinf((float)(H->audio_pos % 200) * (float)(2.0 * M_PI / 200.0));
+        switch (H->audio_kind % 4) {
+        case 0: H->in[i] = tone; break;
+        case 1: H->in[i] = v; break;
+        case 2: H->in[i] = H->audio_pos % 37 ? tone : v; break;
+        default: H->in[i] = 0.0f; break;
+        }
+    }
+}
+#endif
+
 /* Runs n frames with the events gathered since the last run. Split (set-up
  * bit 3): each event goes in its own sequence, each but the last with a run()
  * of 0 frames, so that every event ends its buffer and a read past any event
@@ -629,14 +694,23 @@ static void run_sequence(host *H, const uint8_t *events, uint32_t events_len, ui
         memcpy(notify, &a, sizeof a);
     }
 
-    H->d->connect_port(H->h, ANC_PORT_CONTROL, H->control_on ? seq : NULL);
-    H->d->connect_port(H->h, ANC_PORT_NOTIFY,
+    H->d->connect_port(H->h, PORT_CONTROL, H->control_on ? seq : NULL);
+    H->d->connect_port(H->h, PORT_NOTIFY,
                        H->notify_on && H->notify_cap >= sizeof(LV2_Atom) ? notify : NULL);
-    H->d->connect_port(H->h, ANC_PORT_OUT, H->out_on ? H->out : NULL);
-    H->d->connect_port(H->h, ANC_PORT_LATENCY, H->latency_on ? &H->latency : NULL);
+    H->d->connect_port(H->h, PORT_OUT, H->out_on ? H->out : NULL);
+    H->d->connect_port(H->h, PORT_LATENCY, H->latency_on ? &H->latency : NULL);
     for (uint32_t i = 0; i < n; i++)
         H->out[i] = NAN;
     H->latency = NAN;
+#ifdef FUZZ_TRANSFER
+    fill_audio(H, n);
+    if (H->in_place && H->out_on) {
+        memcpy(H->out, H->in, sizeof(float) * n);
+        H->d->connect_port(H->h, ANC_TR_PORT_IN, H->out);
+    } else {
+        H->d->connect_port(H->h, ANC_TR_PORT_IN, H->in);
+    }
+#endif
 
     H->d->run(H->h, n);
 
@@ -651,8 +725,8 @@ static void run_sequence(host *H, const uint8_t *events, uint32_t events_len, ui
         check_notify(H, notify);
     deliver_responses(H);
     /* The port buffers go away; a host may move them between runs. */
-    H->d->connect_port(H->h, ANC_PORT_CONTROL, NULL);
-    H->d->connect_port(H->h, ANC_PORT_NOTIFY, NULL);
+    H->d->connect_port(H->h, PORT_CONTROL, NULL);
+    H->d->connect_port(H->h, PORT_NOTIFY, NULL);
     free(seq);
     free(notify);
 }
@@ -768,7 +842,11 @@ enum {
     OP_GET,        /* property byte: patch:Get, with or without a property */
     OP_CONTROL,    /* control id, value (u32 bit pattern): a control port value */
     OP_STATE,      /* flags: save() or restore() */
-    OP_CONNECT,    /* flags: ports on or off, notify room, queue full, (de)activate */
+    OP_CONNECT,    /* flags: ports on or off, notify room, queue full, (de)activate,
+                    * (transfer) in place */
+#ifdef FUZZ_TRANSFER
+    OP_AUDIO,      /* kind, value (u32 bit pattern): what the audio input holds */
+#endif
     OP_COUNT
 };
 
@@ -797,8 +875,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     static host H;
     memset(&H, 0, sizeof H);
-    H.d = lv2_descriptor(0);
-    if (!H.d || strcmp(H.d->URI, ANC_PLUGIN_URI) || lv2_descriptor(1))
+    H.d = lv2_descriptor(PLUGIN_INDEX);
+    if (!H.d || strcmp(H.d->URI, PLUGIN_URI) || lv2_descriptor(2))
         broken("lv2_descriptor");
     H.worker = H.d->extension_data(LV2_WORKER__interface);
     H.state = H.d->extension_data(LV2_STATE__interface);
@@ -835,11 +913,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     H.control_on = H.notify_on = H.out_on = H.latency_on = true;
     H.split = setup & 8;
     H.notify_cap = 4096;
-    for (int id = 0; id < ANC_CONTROL_COUNT; id++)
-        H.controls[id] = anc_controls[id].def;
-    for (int id = 0; id < ANC_CONTROL_COUNT; id++)
-        H.d->connect_port(H.h, (uint32_t)anc_control_port(id), &H.controls[id]);
-    H.d->connect_port(H.h, ANC_PORT_COUNT, &H.latency); /* unknown port: ignored */
+    const anc_plugin_controls *pc = &anc_plugins[PLUGIN_SET];
+    for (int k = 0; k < pc->n; k++)
+        H.controls[pc->ids[k]] = anc_controls[pc->ids[k]].def;
+    for (int k = 0; k < pc->n; k++)
+        H.d->connect_port(H.h, control_port(k), &H.controls[pc->ids[k]]);
+    H.d->connect_port(H.h, PORT_COUNT, &H.latency); /* unknown port: ignored */
     H.d->activate(H.h);
     bool active = true;
 
@@ -891,7 +970,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         case OP_CONTROL: {
-            const uint32_t id = get8(&in) % ANC_CONTROL_COUNT;
+            const int id = pc->ids[get8(&in) % pc->n];
             const uint32_t bits = get32(&in);
             memcpy(&H.controls[id], &bits, 4);
             break;
@@ -912,6 +991,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             H.latency_on = !(f & 8);
             H.schedule_fails = f & 16;
             H.notify_cap = f & 32 ? get16(&in) % 512 : 4096;
+            H.in_place = f & 128;
             if (f & 64) {
                 if (active)
                     H.d->deactivate(H.h);
@@ -921,6 +1001,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             break;
         }
+#ifdef FUZZ_TRANSFER
+        case OP_AUDIO:
+            H.audio_kind = get8(&in);
+            H.audio_bits = get32(&in);
+            break;
+#endif
         default:
             break;
         }

@@ -202,6 +202,36 @@ def plugin_seeds(folder):
         write(folder, name, b)
 
 
+OP_AUDIO = 8  # the FUZZ_TRANSFER build only
+
+
+def plugin_transfer_seeds(folder):
+    # The transfer effect's build reads the same commands, and OP_AUDIO.
+    plugin_seeds(folder)
+    nan, inf, big = 0x7FC00000, 0x7F800000, 0x7F7FFFFF  # NaN, Inf, FLT_MAX
+    def audio(kind, bits):
+        return bytes([OP_AUDIO, kind]) + struct.pack("<I", bits)
+    seeds = {
+        # a tone, then spikes of NaN, Inf and FLT_MAX in it, and a denormal
+        "audio-garbage": bytes([0, 3]) + set_model(b"a") + audio(0, 0) + run(200) +
+        audio(2, nan) + run(200) + audio(2, inf) + run(100) + audio(2, big) + run(100) +
+        audio(1, 1) + run(50),
+        # a constant FLT_MAX at 22.05 kHz with gain +12 dB, mix 0.5 and the
+        # bypass off long enough (58 blocks of 765 frames) for its ramp to reach
+        # 0 (a former finding of test_abuse: 0 times an overflowed dry signal)
+        "audio-huge-bypass": bytes([2, 3]) + set_model(b"a") + audio(1, big) +
+        bytes([OP_CONTROL, 18]) + struct.pack("<f", 12.0) +
+        bytes([OP_CONTROL, 17]) + struct.pack("<f", 0.5) +
+        bytes([OP_CONTROL, 19]) + struct.pack("<f", 0.0) + run(255) * 58,
+        # in place, a model switch while the input is a tone, silence after
+        "audio-in-place-switch": bytes([1, 1]) + set_model(b"a") + audio(0, 0) +
+        bytes([OP_CONNECT, 128]) + run(150) + set_model(b"b") + run(3) + run(250) +
+        audio(3, 0) + run(100),
+    }
+    for name, b in seeds.items():
+        write(folder, name, b)
+
+
 def plugin_lax_seeds(folder):
     # Replayed with ANC_FUZZ_LAX_ATOMS=1 (ill-formed objects kept as they are).
     write(folder, "short-object", bytes.fromhex("0504196f"))  # a former finding
@@ -286,7 +316,8 @@ def main():
         shutil.rmtree(work)
     # Inputs the fuzzers found (found-*, added with libFuzzer -merge=1 for the
     # coverage they add) stay; everything else is written anew.
-    for target in ("model", "model_engine", "plugin_atoms", "plugin_atoms_lax", "audio_in", "cli"):
+    for target in ("model", "model_engine", "plugin_atoms", "plugin_atoms_lax",
+                   "plugin_atoms_transfer", "audio_in", "cli"):
         folder = os.path.join(root, target)
         for name in os.listdir(folder) if os.path.isdir(folder) else []:
             if not name.startswith("found-"):
@@ -295,6 +326,7 @@ def main():
     engine_seeds(m, os.path.join(root, "model_engine"))
     plugin_seeds(os.path.join(root, "plugin_atoms"))
     plugin_lax_seeds(os.path.join(root, "plugin_atoms_lax"))
+    plugin_transfer_seeds(os.path.join(root, "plugin_atoms_transfer"))
     audio_seeds(os.path.join(root, "audio_in"))
     cli_seeds(os.path.join(root, "cli"))
 

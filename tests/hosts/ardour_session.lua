@@ -15,6 +15,15 @@
 --     New session, one MIDI track with the plugin as its instrument, preset
 --     PRESET_LABEL and the drone off; a MIDI region with three notes (printed
 --     as `midi_note: START_S LENGTH_S PITCH`). Renders OUT_DIR/midi.wav.
+--   ardour7-lua ardour_session.lua transfer SESSION_DIR OUT_DIR SECONDS PRESET_LABEL
+--     New session. The input: a MIDI track with Ardour's own ACE Reasonable
+--     Synth plays a MIDI region of three notes (printed as above), bounced
+--     into an audio region (OUT_DIR/transfer_in.wav). That region on the
+--     playlist of an audio track "Transfer" whose insert is the transfer
+--     effect (urn:ancestral:transfer, its default model); the track bounced
+--     through it: OUT_DIR/transfer.wav. Then the preset PRESET_LABEL (another
+--     model, another latency) and OUT_DIR/transfer_preset.wav. Each with its
+--     latency lines (transfer_, transfer_preset_).
 --
 -- Renders are bounces of the track (Track:bounce_range), not exports: Ardour
 -- 7.3's Lua SimpleExport corrupts the heap (its ExportProfileManager, freed by
@@ -35,10 +44,12 @@
 local RATE = 48000
 local BLOCK = 256
 local URI = "urn:ancestral:synth"
+local TRANSFER_URI = "urn:ancestral:transfer"
+local ACE_SYNTH_URI = "https://community.ardour.org/node/7596" -- ACE Reasonable Synth
 
 local mode, sdir, odir, seconds = arg[1], arg[2], arg[3], tonumber(arg[4] or "")
 assert(mode and sdir and odir and seconds,
-       "usage: ardour_session.lua create|reopen|midi SESSION_DIR OUT_DIR SECONDS [PRESET_LABEL]")
+       "usage: ardour_session.lua create|reopen|midi|transfer SESSION_DIR OUT_DIR SECONDS [PRESET_LABEL]")
 
 local function fail(msg) error("FAIL: " .. msg, 0) end
 
@@ -58,6 +69,43 @@ local function find_plugin(route)
     if plug:unique_id() == URI then return proc, plug end
   end
   fail("no " .. URI .. " insert on route " .. route:name())
+end
+
+-- A region's first source file copied to OUT_DIR/NAME.wav.
+local function copy_region(region, name)
+  local src = region:source(0):to_filesource()
+  if src:isnil() then fail("bounce " .. name .. ": not a file") end
+  local fin = io.open(src:path(), "rb")
+  if not fin then fail("bounce " .. name .. ": cannot read " .. src:path()) end
+  local data = fin:read("a")
+  fin:close()
+  local out = odir .. "/" .. name .. ".wav"
+  local fout = io.open(out, "wb")
+  if not fout or not fout:write(data) or not fout:close() then fail("cannot write " .. out) end
+  print("render: " .. out)
+end
+
+-- Notes into a MIDI track's playlist, as a region: Ardour 7.3's Lua cannot
+-- import a MIDI file, so the region is a bounce of the track's (empty) MIDI up
+-- to proc, put on the playlist and filled with notes through its model. Notes:
+-- start and length in beats (quarter notes), pitch; channel 1.
+local function midi_region(track, proc, len, notes)
+  local region = track:bounce_range(0, len, ARDOUR.InterThreadInfo(), proc, false, "anc-notes")
+  if region:isnil() then fail("bounce of the MIDI (the empty region) failed") end
+  local mregion = region:to_midiregion()
+  if mregion:isnil() then fail("the bounce before the instrument is not a MIDI region") end
+  track:playlist():add_region(region, Temporal.timepos_t(0), 1, false)
+  local qpm = Temporal.TempoMap.read():tempo_at(Temporal.timepos_t(0)):quarter_notes_per_minute()
+  print(string.format("midi_tempo_qpm: %.6f", qpm))
+  local model = mregion:model()
+  local cmd = model:new_note_diff_command("notes")
+  for _, n in ipairs(notes) do
+    cmd:add(ARDOUR.LuaAPI.new_noteptr(0, Temporal.Beats(n[1], 0), Temporal.Beats(n[2], 0), n[3], 100))
+    print(string.format("midi_note: %.6f %.6f %d", n[1] * 60 / qpm, n[2] * 60 / qpm, n[3]))
+  end
+  model:apply_command(Session, cmd)
+  local count = ARDOUR.LuaAPI.note_list(model):size()
+  if count ~= #notes then fail(string.format("the region holds %d notes, not %d", count, #notes)) end
 end
 
 -- Control ports by label: n-th parameter (what LuaAPI's get/set_processor_param
@@ -140,23 +188,15 @@ end
 
 -- Bounces SECONDS from the session start through the track's processors up to
 -- and including the plugin (before the fader), as a float WAV in the session's
--- audio files, and copies it to OUT_DIR/NAME.wav.
+-- audio files, and copies it to OUT_DIR/NAME.wav. Returns the bounced region.
 local function render(name, route, proc)
   reset_plugin(route, proc)
   local region = route:to_track():bounce_range(0, math.floor(seconds * RATE), ARDOUR.InterThreadInfo(),
                                                proc, true, "anc-" .. name)
   route:set_active(true, nil)
   if region:isnil() then fail("bounce " .. name .. " failed") end
-  local src = region:source(0):to_filesource()
-  if src:isnil() then fail("bounce " .. name .. ": not a file") end
-  local fin = io.open(src:path(), "rb")
-  if not fin then fail("bounce " .. name .. ": cannot read " .. src:path()) end
-  local data = fin:read("a")
-  fin:close()
-  local out = odir .. "/" .. name .. ".wav"
-  local fout = io.open(out, "wb")
-  if not fout or not fout:write(data) or not fout:close() then fail("cannot write " .. out) end
-  print("render: " .. out)
+  copy_region(region, name)
+  return region
 end
 
 local function load_preset(plug, label)
@@ -228,11 +268,8 @@ elseif mode == "reopen" then
   print_knobs("knobs_reopened", proc, map, order)
   render("reopened", route, proc)
 elseif mode == "midi" then
-  -- An instrument on a MIDI track playing a MIDI region made here: Ardour
-  -- 7.3's Lua cannot import a MIDI file, so the region is a bounce of the
-  -- track's (empty) MIDI up to the instrument, put on the playlist and filled
-  -- with notes through its model. The audio is a second bounce, through the
-  -- instrument.
+  -- An instrument on a MIDI track playing a MIDI region made here
+  -- (midi_region); the audio is a second bounce, through the instrument.
   local preset_label = arg[5]
   assert(preset_label, "midi needs PRESET_LABEL")
   if not create_session(sdir, "ancestral-midi", RATE) then fail("create_session " .. sdir) end
@@ -256,27 +293,49 @@ elseif mode == "midi" then
   print_latency("midi", proc, route, map)
   print_knobs("knobs_midi", proc, map, order)
 
-  local track = route:to_track()
-  local len = math.floor(seconds * RATE)
-  local region = track:bounce_range(0, len, ARDOUR.InterThreadInfo(), proc, false, "anc-notes")
-  if region:isnil() then fail("bounce of the MIDI (the empty region) failed") end
-  local mregion = region:to_midiregion()
-  if mregion:isnil() then fail("the bounce before the instrument is not a MIDI region") end
-  track:playlist():add_region(region, Temporal.timepos_t(0), 1, false)
-  local qpm = Temporal.TempoMap.read():tempo_at(Temporal.timepos_t(0)):quarter_notes_per_minute()
-  print(string.format("midi_tempo_qpm: %.6f", qpm))
-  -- Notes: start and length in beats (quarter notes), pitch. Channel 1.
-  local notes = { { 1, 1, 57 }, { 3, 1, 69 }, { 5, 1, 64 } }
-  local model = mregion:model()
-  local cmd = model:new_note_diff_command("notes")
-  for _, n in ipairs(notes) do
-    cmd:add(ARDOUR.LuaAPI.new_noteptr(0, Temporal.Beats(n[1], 0), Temporal.Beats(n[2], 0), n[3], 100))
-    print(string.format("midi_note: %.6f %.6f %d", n[1] * 60 / qpm, n[2] * 60 / qpm, n[3]))
-  end
-  model:apply_command(Session, cmd)
-  local count = ARDOUR.LuaAPI.note_list(model):size()
-  if count ~= #notes then fail(string.format("the region holds %d notes, not %d", count, #notes)) end
+  midi_region(route:to_track(), proc, math.floor(seconds * RATE), { { 1, 1, 57 }, { 3, 1, 69 }, { 5, 1, 64 } })
   render("midi", route, proc)
+elseif mode == "transfer" then
+  if not create_session(sdir, "ancestral-transfer", RATE) then fail("create_session " .. sdir) end
+  local len = math.floor(seconds * RATE)
+  -- The input: ACE Reasonable Synth on a MIDI track, bounced into an audio region.
+  local pi = ARDOUR.LuaAPI.new_plugin_info(ACE_SYNTH_URI, ARDOUR.PluginType.LV2)
+  if pi:isnil() then fail("ACE Reasonable Synth (" .. ACE_SYNTH_URI .. ") not found") end
+  local mtracks = Session:new_midi_track(ARDOUR.ChanCount(ARDOUR.DataType("midi"), 1),
+                                         ARDOUR.ChanCount(ARDOUR.DataType("audio"), 1), false, pi, nil, nil, 1,
+                                         "Source", ARDOUR.PresentationInfo.max_order,
+                                         ARDOUR.TrackMode.Normal, true, false)
+  if mtracks:size() ~= 1 then fail("could not add the source MIDI track") end
+  local mroute = mtracks:front()
+  local synth = mroute:the_instrument()
+  if synth:isnil() then fail("the source track has no instrument") end
+  midi_region(mroute:to_track(), synth, len, { { 1, 2, 57 }, { 3, 2, 64 }, { 5, 2, 69 } })
+  local input = render("transfer_in", mroute, synth)
+  mroute:set_active(false, nil)
+
+  -- The effect on an audio track playing that region.
+  local tracks = Session:new_audio_track(1, 1, nil, 1, "Transfer", ARDOUR.PresentationInfo.max_order,
+                                         ARDOUR.TrackMode.Normal, false)
+  if tracks:size() ~= 1 then fail("could not add an audio track") end
+  local route = tracks:front()
+  route:to_track():playlist():add_region(input, Temporal.timepos_t(0), 1, false)
+  local proc = ARDOUR.LuaAPI.new_plugin(Session, TRANSFER_URI, ARDOUR.PluginType.LV2, "")
+  if proc:isnil() then fail(TRANSFER_URI .. " not found or not instantiable (LV2_PATH?)") end
+  if route:add_processor_by_index(proc, 0, nil, true) ~= 0 then fail("add_processor") end
+  local plug = proc:to_insert():plugin(0)
+  print("plugin: " .. plug:name() .. " " .. plug:unique_id() .. " on an audio track with a region")
+  local map, order = control_map(plug)
+  for _, label in ipairs({ "Latent z1", "Transpose", "Mix", "Latency" }) do
+    if not map[label] then fail("no control labelled " .. label) end
+  end
+  print_latency("transfer", proc, route, map)
+  print_knobs("knobs_transfer", proc, map, order)
+  render("transfer", route, proc)
+  local preset_label = arg[5]
+  assert(preset_label, "transfer needs PRESET_LABEL")
+  load_preset(plug, preset_label)
+  print_latency("transfer_preset", proc, route, map)
+  render("transfer_preset", route, proc)
 else
   fail("unknown mode " .. mode)
 end

@@ -1,5 +1,5 @@
 #!/bin/sh
-# test_ardour.sh — the Ancestral plugin in a real Ardour 7, headless
+# test_ardour.sh — the Ancestral plugins in a real Ardour 7, headless
 # (ardour7-lua on the "None (Dummy)" backend, 48 kHz, 256-frame cycles), driven
 # by ardour_session.lua. Checks, each printing its figures:
 #  1. inserted by URI on an audio track, the bundle's default model plays: the
@@ -22,14 +22,25 @@
 #     (the test preset's pitch-relative model, drone off): the render has one
 #     onset per note, each within 0..60 ms of its note (aubioonset), and
 #     sounds at each note's pitch within 0.3 semitone (aubiopitch, median
-#     over 0.1..0.4 s into the note).
+#     over 0.1..0.4 s into the note);
 #  8. the inline display: Ardour 7.3 reads the plugin's Turtle, finds
 #     idpy:interface in lv2:extensionData, passes the queue_draw feature
 #     (which run() calls about 30 times a second) and asks for the interface;
 #     no step's output mentions the inline display (Ardour warns there about
 #     an interface it cannot use). Ardour's Lua cannot call render() or
 #     has_inline_display(), and headless Ardour draws nothing: render() itself
-#     is checked through lilv (tests/test_plugin_display.c).
+#     is checked through lilv (tests/test_plugin_display.c);
+#  9. the transfer effect (urn:ancestral:transfer) on an audio track playing a
+#     region (three notes of Ardour's ACE Reasonable Synth, bounced to audio):
+#     the render is finite and not silent, unlike the input in spectrum (at
+#     least 1 dB), and sample for sample (1e-6) what ancestral-render --input
+#     makes of the same region, aligned with it; each note at the input's
+#     pitch (aubiopitch medians within 0.3 semitone); and Ardour compensates
+#     the latency the plugin reports, which is the transfer engine's
+#     (ancestral-render --input's latency_samples); a user preset naming the
+#     test model (another frame, another latency) changes the reported latency,
+#     Ardour follows it, and the render is again ancestral-render --input's
+#     with that model, sample for sample.
 # Ardour runs with a private HOME (its config and the extra preset) in a
 # temporary folder that is removed at the end.
 # usage: test_ardour.sh LV2_DIR WAVCHECK ANCESTRAL_RENDER TEST_MODEL
@@ -45,6 +56,7 @@ tiny=$4
 bundle=$lv2dir/ancestral.lv2
 seconds=5
 tiny_label="Hosts test: tiny model"
+transfer_label="Hosts test: transfer on the tiny model"
 
 if ! command -v ardour7-lua >/dev/null 2>&1; then
   echo "SKIP: ardour7-lua is not installed (Debian package ardour; tools/setup-deps.sh --hosts)"
@@ -85,6 +97,19 @@ cat >"$pdir/manifest.ttl" <<'EOF'
 @prefix pset: <http://lv2plug.in/ns/ext/presets#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 <tiny.ttl> a pset:Preset ; lv2:appliesTo <urn:ancestral:synth> ; rdfs:seeAlso <tiny.ttl> .
+<transfer-tiny.ttl> a pset:Preset ; lv2:appliesTo <urn:ancestral:transfer> ;
+    rdfs:seeAlso <transfer-tiny.ttl> .
+EOF
+cat >"$pdir/transfer-tiny.ttl" <<EOF
+@prefix lv2: <http://lv2plug.in/ns/lv2core#> .
+@prefix pset: <http://lv2plug.in/ns/ext/presets#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix state: <http://lv2plug.in/ns/ext/state#> .
+<> a pset:Preset ;
+    lv2:appliesTo <urn:ancestral:transfer> ;
+    rdfs:label "$transfer_label" ;
+    lv2:port [ lv2:symbol "mix" ; pset:value 1.0 ] ;
+    state:state [ <urn:ancestral:transfer#model> <tiny.vae> ] .
 EOF
 cat >"$pdir/tiny.ttl" <<EOF
 @prefix lv2: <http://lv2plug.in/ns/lv2core#> .
@@ -149,6 +174,7 @@ run_ardour() { # LOG STEP ARGS...: one step (create, reopen or midi), run again 
       create) rm -rf "$t/session" "$out" ;;
       reopen) rm -f "$out/reopened.wav" ;;
       midi) rm -rf "$t/midi-session" "$out/midi.wav" ;;
+      transfer) rm -rf "$t/transfer-session" "$out"/transfer*.wav ;;
     esac
     mkdir -p "$out"
     start=$(date +%s)
@@ -334,6 +360,58 @@ if [ -n "$idisp" ]; then
   fail "Ardour's output mentions the inline display"
 else
   echo "no step's output mentions the inline display"
+fi
+
+# 9. the transfer effect on an audio track with a region
+echo "== transfer effect on an audio track playing a region"
+run_ardour "$t/transfer.log" transfer "$t/transfer-session" "$out" 5 "$transfer_label"
+"$wavcheck" sound "$out/transfer_in.wav" --skip 0.2 || fail "the input region (ACE Reasonable Synth) is silent"
+"$wavcheck" sound "$out/transfer.wav" --skip 0.2 || fail "the transfer effect's render"
+if "$render" --model "$bundle/default.vae" --rate 48000 --input "$out/transfer_in.wav" -o "$t/transfer_offline.wav" >"$t/transfer_render.log" 2>&1; then
+  lat_transfer=$(sed -n 's/^latency_samples: //p' "$t/transfer_render.log")
+  check_latency transfer "$lat_transfer" transfer
+  # Ardour compensates the latency in a bounce, and ancestral-render --input
+  # aligns its output with its input: the same samples at the same frames.
+  echo "-- against ancestral-render --input of the same region, sample for sample:"
+  "$wavcheck" same "$t/transfer_offline.wav" "$out/transfer.wav" --tol 1e-6 ||
+    fail "Ardour's render of the transfer effect is not ancestral-render --input's"
+else
+  cat "$t/transfer_render.log"
+  fail "ancestral-render --input failed"
+fi
+echo "-- the preset naming the test model:"
+if "$render" --model "$pdir/tiny.vae" --rate 48000 --input "$out/transfer_in.wav" -o "$t/transfer_tiny.wav" >"$t/transfer_tiny.log" 2>&1; then
+  lat_transfer_tiny=$(sed -n 's/^latency_samples: //p' "$t/transfer_tiny.log")
+  [ "$lat_transfer_tiny" != "$lat_transfer" ] ||
+    fail "the test model's transfer latency is the default's ($lat_transfer): the check proves nothing"
+  check_latency transfer_preset "$lat_transfer_tiny" transfer
+  "$wavcheck" same "$t/transfer_tiny.wav" "$out/transfer_preset.wav" --tol 1e-6 ||
+    fail "after the model change Ardour's render is not ancestral-render --input's (latency not followed?)"
+else
+  cat "$t/transfer_tiny.log"
+  fail "ancestral-render --input with the test model failed"
+fi
+echo "-- against its input, spectra:"
+"$wavcheck" differ "$out/transfer_in.wav" "$out/transfer.wav" --skip 0.2 --min-db 1 ||
+  fail "the transfer effect's render has the input's spectrum (re-voiced nothing?)"
+if command -v aubiopitch >/dev/null 2>&1; then
+  note_pitch() { # FILE START_S: median MIDI pitch 0.15 .. 0.85 s into the note
+    aubiopitch -i "$1" -p yinfft -u midi 2>/dev/null |
+      awk -v s="$2" '$1 >= s + 0.15 && $1 <= s + 0.85 && $2 > 0 { print $2 }' | sort -g |
+      awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+  }
+  sed -n 's/^midi_note: //p' "$t/transfer.log" | while read -r start _length pitch; do
+    a=$(note_pitch "$out/transfer_in.wav" "$start")
+    b=$(note_pitch "$out/transfer.wav" "$start")
+    echo "note $pitch at $start s: input ${a:-none}, transfer ${b:-none}"
+    awk -v a="${a:-nan}" -v b="${b:-nan}" 'BEGIN { d = a - b; exit !(d < 0.3 && d > -0.3) }' ||
+      echo "FAIL: the transfer effect does not follow the input's pitch at $start s"
+  done >"$t/transfer-notes.txt"
+  cat "$t/transfer-notes.txt"
+  [ "$(grep -c '^note' "$t/transfer-notes.txt")" = 3 ] || fail "the transfer step printed no three notes"
+  ! grep -q '^FAIL' "$t/transfer-notes.txt" || failed=1
+else
+  fail "aubiopitch missing (Debian package aubio-tools; tools/setup-deps.sh)"
 fi
 
 if [ "$failed" != 0 ]; then
