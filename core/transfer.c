@@ -504,12 +504,17 @@ static void floor_part(anc_transfer *t, int from, int to, float fa, float fb)
     }
 }
 
-static void split_floor(anc_transfer *t, float f0)
+static void split_floor(anc_transfer *t, float f0, float stretch)
 {
     const float *mag = t->mag;
     const int B = t->band;
     const double spacing = f0 * t->n_fft / t->synth_rate; /* bins between partials */
-    const float slope = powf(10.0f, -LOBE_SLOPE_DB / 20.0f);
+    /* A frame mapped at `stretch` times the f0 it was encoded at (transpose up)
+     * has its lobes that much wider: their skirts fall as much over that many
+     * more bins, and that many neighbours belong to the lobe for sure. */
+    const float wide = stretch > 1.0f ? stretch : 1.0f;
+    const float slope = powf(10.0f, -LOBE_SLOPE_DB / (20.0f * wide));
+    const int near = wide > 1.0f ? (int)ceilf(2.0f * wide) : 1;
     /* floor_part covers [0, B) below; the bins above the band stay silent */
     memset(t->re2 + B, 0, sizeof(float) * (size_t)(t->bins - B));
     memset(t->im2 + B, 0, sizeof(float) * (size_t)(t->bins - B));
@@ -527,7 +532,7 @@ static void split_floor(anc_transfer *t, float f0)
         int a_min = (int)ceil(c - 0.5 * spacing), b_max = (int)floor(c + 0.5 * spacing);
         a_min = a_min < next ? next : a_min > p ? p : a_min;
         b_max = b_max > B - 1 ? B - 1 : b_max < p ? p : b_max;
-        int a = p - 1 < a_min ? a_min : p - 1, b = p + 1 > b_max ? b_max : p + 1;
+        int a = p - near < a_min ? a_min : p - near, b = p + near > b_max ? b_max : p + near;
         while (a > a_min && mag[a - 1] < mag[a] * slope)
             a--;
         while (b < b_max && mag[b + 1] < mag[b] * slope)
@@ -652,7 +657,7 @@ static void next_frame(anc_transfer *t)
         anc_synth_harmonic_phase(t->theta, !t->harmonic, &t->rng, f0, t->synth_rate, N, t->hop,
                                  t->band, t->bins, t->mag, t->re, t->im);
         t->harmonic = 1;
-        split_floor(t, f0);
+        split_floor(t, f0, exp2f(t->p.transpose / 12.0f));
     } else {
         if (t->harmonic)
             anc_phase_reset(t->phase);

@@ -14,8 +14,8 @@
  *     the hop grid within 4 ms on average (an impulse is unvoiced: its output is
  *     noise spread over a frame); at 48, 44.1 and 22.05 kHz;
  *  2. rates 22.05 .. 192 kHz: a 220 Hz tone comes out finite, not silent, at
- *     its pitch, the latency port as the engine's at that rate; transpose -12
- *     and +7 move it. The pitch is aubiopitch's median against aubiopitch's on
+ *     its pitch, the latency port as the engine's at that rate; transpose -12,
+ *     +7 and +12 move it. The pitch is aubiopitch's median against aubiopitch's on
  *     a sine of the wanted pitch at the same rate (its window is fixed in
  *     samples, so its own bias grows with the rate), within 10 cents;
  *  3. block lengths 1 .. 8192 and in-place buffers (in = out) give the samples
@@ -186,8 +186,8 @@ static void test_rates(void)
         const size_t n = (size_t)(rate * 1.5);
         float *x = xcalloc(n, sizeof *x), *y = xcalloc(n, sizeof *y);
         tone(x, n, rate, 220.0, 0.3f);
-        static const float transpose[] = {0.0f, -12.0f, 7.0f};
-        for (int t = 0; t < (rate == 48000 ? 3 : 1); t++) {
+        static const float transpose[] = {0.0f, -12.0f, 7.0f, 12.0f};
+        for (int t = 0; t < (rate == 48000 ? 4 : 1); t++) {
             anc_host_set_control_sym(h, "transpose", transpose[t]);
             anc_host_deactivate(h);
             anc_host_activate(h);
