@@ -148,6 +148,16 @@ anc_player_entry *anc_player_process_input(anc_player *p, const float *in, float
 
 anc_player_entry *anc_player_current(const anc_player *p) { return p->current; }
 
+void anc_player_snapshot(const anc_player *p, anc_snapshot_frame *f)
+{
+    if (!p->current)
+        anc_snapshot_frame_clear(f);
+    else if (p->current->engine)
+        anc_engine_snapshot(p->current->engine, f);
+    else
+        anc_transfer_snapshot(p->current->transfer, f);
+}
+
 uint32_t anc_player_latency(const anc_player *p)
 {
     if (!p->current)

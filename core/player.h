@@ -69,5 +69,9 @@ anc_player_entry *anc_player_current(const anc_player *p);
 /* The playing engine's latency (anc_engine_latency, anc_transfer_latency);
  * silent_latency while silent. */
 uint32_t anc_player_latency(const anc_player *p);
+/* What the playing engine plays, for a display (anc_engine_snapshot,
+ * anc_transfer_snapshot); a silent frame (anc_snapshot_frame_clear) while
+ * silent. */
+void anc_player_snapshot(const anc_player *p, anc_snapshot_frame *f);
 
 #endif

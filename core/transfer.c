@@ -682,6 +682,19 @@ static void next_frame(anc_transfer *t)
     emit_hop(t);
 }
 
+void anc_transfer_snapshot(const anc_transfer *t, anc_snapshot_frame *f)
+{
+    anc_snapshot_frame_clear(f);
+    /* t->lin holds the played magnitudes of the newest frame that was not silent */
+    if (!t->last.silent)
+        anc_snapshot_set_spectrum(f, t->lin, t->band, t->synth_rate / t->n_fft,
+                                  t->gain * t->mix * t->enable);
+    f->n_voices = 1;
+    f->voice_kind[0] = ANC_SNAPSHOT_INPUT;
+    f->voice_level[0] = t->last.voiced && !t->last.silent ? 1.0f : 0.0f;
+    f->voice_hz[0] = f->voice_level[0] > 0.0f ? t->last.f0 : 0.0f;
+}
+
 /* One input sample at the synthesis rate. */
 static inline void push(anc_transfer *t, float v)
 {

@@ -4,11 +4,13 @@
  *
  * Hop by hop, on the model's STFT frame: the magnitudes of the newest input
  * frame; its f0 and periodicity (pitch.h, causal, on a window centred on the
- * frame when the window fits inside it, else the newest one); the frame mapped
- * onto the model's representation exactly as the trainer made its frames
- * (level-normalised, relative at its f0, standardised); the encoder's mean
- * mu(x) (no sampling); the knobs added as offsets, in prior standard
- * deviations; the decoder's mean; the decoded frame mapped back to linear bins
+ * frame when the window fits inside it, else the newest one). Once per model
+ * hop (the engine's hop is shorter), and at once for the first frame after
+ * silence or when the voicing changes: the frame mapped onto the model's
+ * representation exactly as the trainer made its frames (level-normalised,
+ * relative at its f0, standardised); the encoder's mean mu(x) (no sampling);
+ * the knobs added as offsets, in prior standard deviations; the decoder's
+ * mean. Every hop again: the newest decoded frame mapped back to linear bins
  * at the input's f0 shifted by `transpose` semitones and set to the input
  * frame's level (loudness follows the input whatever the model); phase
  * (harmonic phase for the partials' main lobes in voiced frames of a relative
@@ -44,6 +46,7 @@
 
 #include "engine.h"
 #include "model.h"
+#include "snapshot.h"
 #include "status.h"
 
 /* Input frames below this level (dB re a full-scale sine, feature.h) are
@@ -92,6 +95,11 @@ typedef struct anc_transfer_frame {
     int silent;        /* below ANC_TRANSFER_GATE_DB: output silence */
 } anc_transfer_frame;
 const anc_transfer_frame *anc_transfer_last_frame(const anc_transfer *t);
+/* What plays, for a display (snapshot.h): the bands of the newest output
+ * frame (the re-voiced magnitudes times the current gain, mix and enable; the
+ * dry share is not included) and one mark (ANC_SNAPSHOT_INPUT) at the input's
+ * f0 while it is voiced. RT safe. */
+void anc_transfer_snapshot(const anc_transfer *t, anc_snapshot_frame *f);
 /* Output samples the converter found no input for since the last reset (0
  * unless the margin is wrong). */
 uint64_t anc_transfer_underruns(const anc_transfer *t);

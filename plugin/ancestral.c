@@ -629,12 +629,7 @@ static void run(LV2_Handle instance, uint32_t n)
     flush_graveyard(self);
 
     if (anc_display_due(self->display, n)) {
-        anc_snapshot_frame *f = anc_display_frame(self->display);
-        anc_player_entry *cur = anc_player_current(self->player);
-        if (cur)
-            anc_engine_snapshot(cur->engine, f);
-        else
-            anc_snapshot_frame_clear(f);
+        anc_player_snapshot(self->player, anc_display_frame(self->display));
         anc_display_publish(self->display);
     }
 }

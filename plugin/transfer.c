@@ -21,10 +21,18 @@
  * the port then reports the new delay from the first block that plays it, and
  * hosts that read the port after each cycle (Ardour, jalv) re-align.
  *
+ * Inline display (Ardour's, plugin/inline_display.h), as the synth's: run()
+ * hands the engine's snapshot (the re-voiced spectrum and a mark at the
+ * input's pitch, anc_transfer_snapshot()) to the display about 30 times a
+ * second through a lock-free triple buffer; render() draws it on the host's
+ * display thread.
+ *
  * Threads: run(), work_response() and activate()/deactivate() never overlap;
  * work() runs on the host's worker; restore() and save() on some non-audio
- * thread, concurrently with run(). The only data those other threads share is
- * saved_path, under a mutex the audio thread never takes. Nothing is global. */
+ * thread, concurrently with run(), and render() on the host's display thread,
+ * concurrently with run(). The only data those other threads share is
+ * saved_path, under a mutex the audio thread never takes, and the display's
+ * triple buffer, which takes no lock. Nothing is global. */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -45,6 +53,7 @@
 
 #include "controls.h"
 #include "engine.h"
+#include "inline_display.h"
 #include "model.h"
 #include "player.h"
 #include "transfer.h"
@@ -101,6 +110,7 @@ typedef struct {
     bool notify_pending; /* send patch:Set of the model on the next run */
     bool fresh;          /* reset before the next block */
     anc_engine_params params;
+    anc_display *display; /* run() hands it frames; render() draws them */
 
     /* shared by work(), restore() and save(), never touched by the audio thread */
     pthread_mutex_t path_lock;
@@ -301,9 +311,14 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
 
     anc_error err;
     anc_error_clear(&err);
-    if (anc_player_create(&self->player, rate, default_model_latency(self, bundle_path), &err) !=
-        ANC_OK) {
+    self->display = anc_display_new(features, rate);
+    if (!self->display)
+        anc_error_set(&err, ANC_E_NOMEM, "out of memory for the inline display");
+    if (!self->display ||
+        anc_player_create(&self->player, rate, default_model_latency(self, bundle_path), &err) !=
+            ANC_OK) {
         lv2_log_error(&logger, "Ancestral transfer: %s\n", err.message);
+        anc_display_free(self->display);
         pthread_mutex_destroy(&self->slots_lock);
         pthread_mutex_destroy(&self->path_lock);
         free(self);
@@ -353,6 +368,7 @@ static void cleanup(LV2_Handle instance)
         s = next;
     }
     anc_player_free(self->player);
+    anc_display_free(self->display);
     free(self->saved_path);
     pthread_mutex_destroy(&self->path_lock);
     pthread_mutex_destroy(&self->slots_lock);
@@ -472,6 +488,11 @@ static void run(LV2_Handle instance, uint32_t n)
         bury(self, slot_of(anc_player_process_input(self->player, self->out, self->out, n)));
     }
     flush_graveyard(self);
+
+    if (anc_display_due(self->display, n)) {
+        anc_player_snapshot(self->player, anc_display_frame(self->display));
+        anc_display_publish(self->display);
+    }
 }
 
 /* --------------------------------------------------------------- worker -- */
@@ -676,14 +697,23 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
 
 /* ------------------------------------------------------------ discovery -- */
 
+/* The host's display thread (Ardour: its GUI thread), concurrently with run(). */
+static LV2_Inline_Display_Image_Surface *render(LV2_Handle instance, uint32_t w, uint32_t h)
+{
+    return anc_display_render(((Transfer *)instance)->display, w, h);
+}
+
 static const void *extension_data(const char *uri)
 {
     static const LV2_Worker_Interface worker = {work, work_response, NULL};
     static const LV2_State_Interface state = {save, restore};
+    static const LV2_Inline_Display_Interface display = {render};
     if (!strcmp(uri, LV2_WORKER__interface))
         return &worker;
     if (!strcmp(uri, LV2_STATE__interface))
         return &state;
+    if (!strcmp(uri, LV2_INLINEDISPLAY__interface))
+        return &display;
     return NULL;
 }
 

@@ -1,11 +1,16 @@
-/* test_plugin_display.c — the synth plugin's inline display (Ardour's
+/* test_plugin_display.c — a plugin's inline display (Ardour's
  * http://harrisonconsoles.com/lv2/inlinedisplay) through lilv
  * (tools/lv2_host.h), the way Ardour uses it: the interface found because the
  * Turtle lists it, the queue_draw feature given, render() called from another
  * thread than run().
  *
- *   test_plugin_display          (LV2_PATH names the folder of ancestral.lv2;
- *                                 ANC_DISPLAY_DUMP=DIR writes the pictures as PPM)
+ *   test_plugin_display [PLUGIN_URI]  (the synth by default; LV2_PATH names the
+ *                                      folder of ancestral.lv2; ANC_DISPLAY_DUMP=DIR
+ *                                      writes the pictures as PPM)
+ *
+ * The transfer effect (urn:ancestral:transfer) plays a sine at TONE_HZ through
+ * its input wherever the synth plays its drone, and silence where the synth's
+ * drone is off; its check 4 is the input's pitch mark instead of a note.
  *
  * Checks, each printing its figures:
  *  1. render() before any run() and at 40x20, 120x60, 400x200 and with max_h
@@ -20,15 +25,19 @@
  *  3. z1 = -3 against z1 = +3, after 1 s of audio each: the pictures differ
  *     (over 1 % of the pixels at 120x60), while two renders 0.5 s apart at the
  *     same z1 differ less than a fifth of that;
- *  4. a MIDI note changes the picture, and the lamp row at the top with it;
+ *  4. synth: a MIDI note changes the picture, and the lamp row at the top with
+ *     it; transfer: the input's mark (the bar in the bottom strip) sits at the
+ *     column of the input's pitch within a pixel, for a 220 Hz and a 440 Hz
+ *     tone, and moves by an octave's width between them;
  *  5. queue_draw(): with z1 moving, 30 calls per second of audio (+-1) at
- *     blocks of 1 and 256, at most one per run() at blocks of 4096; with a
- *     steady drone (z1 settled for 1 s: its last float steps still move the
- *     spectrum) less than a quarter of that, in silence none (an unchanged
- *     picture is not drawn again);
+ *     blocks of 1 and 256, at most one per run() at blocks of 4096; synth: with
+ *     a steady drone (z1 settled for 1 s: its last float steps still move the
+ *     spectrum) less than a quarter of that (the transfer effect's steady tone
+ *     is printed only: its spectrum follows the input's level frame by frame);
+ *     in silence none (an unchanged picture is not drawn again);
  *  6. render() on a second thread, at changing sizes, all the while the audio
- *     thread runs 3 s of cycles with z1 and notes changing: every picture
- *     valid, output finite, no heap call inside run(). */
+ *     thread runs 3 s of cycles with z1 and notes (transfer: the tone's pitch)
+ *     changing: every picture valid, output finite, no heap call inside run(). */
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -40,12 +49,35 @@
 #include "alloc_count.h"
 #include "check.h"
 #include "lv2_host.h"
+#include "controls.h"
 
 #define RATE 48000
 #define SETTLE_CYCLES 100000
+#define MAX_BLOCK 4096
+#define TONE_HZ 220.0
 
 static anc_host_world *world;
 static const anc_host_alloc_counter alloc_counter = {anc_alloc_watch, anc_alloc_count};
+
+/* The transfer effect is under test: it gets the tone below as its input. */
+static int transfer;
+static double tone_hz = TONE_HZ, tone_amp = 0.5, tone_phase;
+
+/* One run() of n frames (<= MAX_BLOCK) into out (NULL: the host's scratch);
+ * the transfer effect reads the next n samples of the tone. */
+static void run_block(anc_host *h, float *out, uint32_t n)
+{
+    static float in[MAX_BLOCK];
+    if (!transfer) {
+        anc_host_run(h, out, n);
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        in[i] = (float)(tone_amp * sin(tone_phase));
+        tone_phase = fmod(tone_phase + 2.0 * M_PI * tone_hz / RATE, 2.0 * M_PI);
+    }
+    anc_host_run_input(h, in, out, n);
+}
 
 /* An instance that has not run yet. */
 static anc_host *make_idle(uint32_t block)
@@ -79,7 +111,7 @@ static anc_host *make(uint32_t block)
 static void run_seconds(anc_host *h, double s, uint32_t block)
 {
     for (long n = lround(s * RATE); n > 0; n -= block)
-        anc_host_run(h, NULL, n < (long)block ? (uint32_t)n : block);
+        run_block(h, NULL, n < (long)block ? (uint32_t)n : block);
 }
 
 /* A picture copied out of the plugin. */
@@ -255,12 +287,75 @@ static void test_sizes(void)
     anc_host_free(h);
 }
 
+/* Synth: a note (the auto drone gives way to voice 0 at A4) changes the
+ * picture b, and its lamp rows. */
+static void check_note(anc_host *h, const picture *b)
+{
+    picture n;
+    const uint8_t on[3] = {0x90, 69, 127};
+    anc_host_send_midi(h, 0, on, 3);
+    run_seconds(h, 0.6, 256);
+    if (grab(h, 120, 60, &n, "note_69")) {
+        long all = differ(b, &n, 0, b->h), top = differ(b, &n, 0, 8);
+        printf("note 69: %ld pixels differ, %ld of them in the lamp rows (top 8)\n", all, top);
+        check_true(all > 0 && top > 0, "a note does not show: %ld pixels, %ld in the lamps", all, top);
+        picture_free(&n);
+    }
+}
+
+/* The input mark's colour (inline_display.c's ANC_SNAPSHOT_INPUT). */
+#define INPUT_COLOUR 0xFFFF6F8Cu
+
+/* Centre column of the input's bar in the picture's bottom row; -1 if none. */
+static double mark_column(const picture *p)
+{
+    const uint32_t *row = p->px + (size_t)(p->h - 1) * p->w;
+    double sum = 0.0;
+    int n = 0;
+    for (int x = 0; x < p->w; x++)
+        if (row[x] == INPUT_COLOUR) {
+            sum += x;
+            n++;
+        }
+    return n ? sum / n : -1.0;
+}
+
+/* Transfer: the input's mark sits at the column of the tone's pitch (as the
+ * display places it: the log-frequency axis, truncated) for 220 and 440 Hz. */
+static void check_pitch_mark(anc_host *h)
+{
+    const double hz[2] = {220.0, 440.0};
+    double at[2];
+    for (int i = 0; i < 2; i++) {
+        picture p;
+        char name[64];
+        tone_hz = hz[i];
+        run_seconds(h, 0.5, 256);
+        snprintf(name, sizeof name, "input_%.0f", hz[i]);
+        at[i] = -1.0;
+        if (grab(h, 400, 200, &p, name)) {
+            at[i] = mark_column(&p);
+            const double want = floor(log(hz[i] / 20.0) / log(1000.0) * p.w);
+            printf("input %.0f Hz: mark at column %.1f, the pitch's column %.0f\n", hz[i], at[i],
+                   want);
+            check_true(at[i] >= 0.0 && fabs(at[i] - want) <= 1.0,
+                       "input %.0f Hz: mark at column %.1f, want %.0f +-1", hz[i], at[i], want);
+            picture_free(&p);
+        }
+    }
+    const double octave = log(2.0) / log(1000.0) * 400;
+    printf("220 -> 440 Hz: the mark moves %.1f columns (an octave: %.1f)\n", at[1] - at[0], octave);
+    check_true(at[0] >= 0.0 && at[1] >= 0.0 && fabs(at[1] - at[0] - octave) <= 2.0,
+               "the mark does not follow the input: %.1f -> %.1f", at[0], at[1]);
+    tone_hz = TONE_HZ;
+}
+
 static void test_knob_and_note(void)
 {
     anc_host *h = make(256);
     if (!h)
         return;
-    picture a1, a2, b, n;
+    picture a1, a2, b;
     anc_host_set_control_sym(h, "z1", -3.0f);
     run_seconds(h, 1.0, 256);
     int ok = grab(h, 120, 60, &a1, "z1_minus3");
@@ -278,15 +373,11 @@ static void test_knob_and_note(void)
         check_true(same * 5 < knob, "the picture moves by itself: %ld pixels against %ld", same,
                    knob);
     }
-    /* A note: the auto drone gives way to voice 0 at A4. */
-    const uint8_t on[3] = {0x90, 69, 127};
-    anc_host_send_midi(h, 0, on, 3);
-    run_seconds(h, 0.6, 256);
-    if (ok && grab(h, 120, 60, &n, "note_69")) {
-        long all = differ(&b, &n, 0, b.h), top = differ(&b, &n, 0, 8);
-        printf("note 69: %ld pixels differ, %ld of them in the lamp rows (top 8)\n", all, top);
-        check_true(all > 0 && top > 0, "a note does not show: %ld pixels, %ld in the lamps", all, top);
-        picture_free(&n);
+    if (transfer) {
+        if (ok)
+            check_pitch_mark(h);
+    } else if (ok) {
+        check_note(h, &b);
     }
     picture_free(&a1);
     picture_free(&a2);
@@ -304,7 +395,7 @@ static unsigned long draws_in(anc_host *h, double s, uint32_t block, int swing)
         if (swing)
             anc_host_set_control_sym(h, "z1", (done / (RATE / 20)) % 2 ? 3.0f : -3.0f);
         uint32_t n = total - done < (long)block ? (uint32_t)(total - done) : block;
-        anc_host_run(h, NULL, n);
+        run_block(h, NULL, n);
         done += n;
     }
     return anc_host_queue_draws(h) - q0;
@@ -323,21 +414,25 @@ static void test_queue_draw(void)
         anc_host_set_control_sym(h, "z1", 0.0f);
         draws_in(h, 1.0, blocks[i], 0); /* the glide settles */
         unsigned long steady = draws_in(h, 2.0, blocks[i], 0);
-        anc_host_set_control_sym(h, "drone", 0.0f);
-        draws_in(h, 1.0, blocks[i], 0); /* the drone's release */
+        if (transfer)
+            tone_amp = 0.0;
+        else
+            anc_host_set_control_sym(h, "drone", 0.0f);
+        draws_in(h, 1.0, blocks[i], 0); /* the drone's release, the transfer's tail */
         unsigned long silent = draws_in(h, 2.0, blocks[i], 0);
         printf("block %u: queue_draw calls in 2 s: %lu with z1 moving (%lu run() calls), %lu with "
-               "a steady drone, %lu in silence\n",
-               blocks[i], q, calls, steady, silent);
+               "a steady %s, %lu in silence\n",
+               blocks[i], q, calls, steady, transfer ? "tone" : "drone", silent);
         if (blocks[i] * 30u <= RATE)
             check_true(q >= 59 && q <= 61, "block %u: %lu queue_draw calls in 2 s, want 60 +-1",
                        blocks[i], q);
         else
             check_true(q >= 1 && q <= calls && q <= 60, "block %u: %lu queue_draw calls in %lu runs",
                        blocks[i], q, calls);
-        check_true(steady * 4 < q && silent == 0,
+        check_true((transfer || steady * 4 < q) && silent == 0,
                    "block %u: an unchanging picture is drawn again (%lu steady, %lu silent)",
                    blocks[i], steady, silent);
+        tone_amp = 0.5;
         anc_host_free(h);
     }
 }
@@ -391,11 +486,13 @@ static void test_concurrent(void)
     for (long c = 0; c < cycles; c++) {
         if (c % 47 == 0)
             anc_host_set_control_sym(h, "z1", c % 94 ? 3.0f : -3.0f);
-        if (c % 60 == 0) {
+        if (transfer && c % 60 == 0)
+            tone_hz = c % 120 ? 330.0 : TONE_HZ;
+        else if (c % 60 == 0) {
             const uint8_t m[3] = {(uint8_t)(c % 120 ? 0x80 : 0x90), (uint8_t)(48 + c % 24), 100};
             anc_host_send_midi(h, (uint32_t)(c % block), m, 3);
         }
-        anc_host_run(h, out, block);
+        run_block(h, out, block);
         for (uint32_t i = 0; i < block; i++)
             finite &= isfinite(out[i]);
     }
@@ -413,10 +510,12 @@ static void test_concurrent(void)
     anc_host_free(h);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    const char *uri = argc > 1 ? argv[1] : NULL;
+    transfer = uri && !strcmp(uri, ANC_TRANSFER_URI);
     char e[1024] = "";
-    world = anc_host_world_new(NULL, NULL, e, sizeof e);
+    world = anc_host_world_new(NULL, uri, e, sizeof e);
     if (!check_true(world != NULL, "%s", e))
         return check_exit();
     test_sizes();
