@@ -55,7 +55,6 @@
 
 #include "controls.h"
 #include "engine.h"
-#include "inline_display.h"
 #include "model_glue.h"
 #include "player.h"
 #include "ports.h"
@@ -94,14 +93,12 @@ typedef struct {
     int32_t max_block, nominal_block; /* 0 when the host did not say */
 
     /* audio thread only */
-    anc_player *player;    /* the playing and the fading slot's engines */
     bool fresh;            /* reset before the next block: z starts at the knobs */
     double speed;          /* transport speed from the host's last time:Position */
     int64_t next_frame;    /* timeline frame the next block starts at when rolling */
     bool rolling_known;    /* next_frame is valid */
     anc_engine_params params;
 
-    anc_display *display; /* run() hands it frames; render() draws them */
 } Ancestral;
 
 /* ------------------------------------------------------------ lifecycle -- */
@@ -176,22 +173,11 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
             self->nominal_block = *(const int32_t *)o->value;
     }
 
-    anc_error err;
-    anc_error_clear(&err);
-    self->display = anc_display_new(features, rate);
-    if (!self->display)
-        anc_error_set(&err, ANC_E_NOMEM, "out of memory for the inline display");
-    if (!self->display ||
-        anc_player_create(&self->player, rate, anc_glue_default_latency(&self->glue, bundle_path),
-                          &err) != ANC_OK) {
-        lv2_log_error(&logger, "Ancestral: %s\n", err.message);
-        anc_display_free(self->display);
+    if (anc_glue_start(&self->glue, features, bundle_path, &self->params) != 0) {
         anc_glue_destroy(&self->glue);
         free(self);
         return NULL;
     }
-    self->glue.player = self->player;
-    self->glue.params = &self->params;
     return self;
 }
 
@@ -225,9 +211,9 @@ static void connect_port(LV2_Handle instance, uint32_t port, void *data)
 static void activate(LV2_Handle instance)
 {
     Ancestral *self = instance;
-    anc_glue_bury(&self->glue, anc_player_cut_fade(self->player));
-    anc_player_set_params(self->player, &self->params);
-    anc_player_reset(self->player);
+    anc_glue_bury(&self->glue, anc_player_cut_fade(self->glue.player));
+    anc_player_set_params(self->glue.player, &self->params);
+    anc_player_reset(self->glue.player);
     /* The control ports hold the values of the last run before deactivate();
      * the host may have changed them since, so the first run() resets again
      * with what it reads then (a render must not depend on earlier sessions). */
@@ -244,8 +230,6 @@ static void cleanup(LV2_Handle instance)
 {
     Ancestral *self = instance;
     anc_glue_destroy(&self->glue);
-    anc_player_free(self->player);
-    anc_display_free(self->display);
     free(self);
 }
 
@@ -345,14 +329,14 @@ static void run(LV2_Handle instance, uint32_t n)
     }
 
     if (self->latency_port)
-        *self->latency_port = (float)anc_player_latency(self->player);
+        *self->latency_port = (float)anc_player_latency(self->glue.player);
 
     if (!self->out)
         return;
-    if (anc_player_current(self->player)) {
-        anc_player_set_params(self->player, &self->params);
+    if (anc_player_current(self->glue.player)) {
+        anc_player_set_params(self->glue.player, &self->params);
         if (self->fresh) {
-            anc_player_reset(self->player);
+            anc_player_reset(self->glue.player);
             self->fresh = false;
         }
         if (self->rolling_known)
@@ -373,45 +357,22 @@ static void run(LV2_Handle instance, uint32_t n)
             uint32_t at = t < (int64_t)pos ? pos : t > (int64_t)n ? n : (uint32_t)t;
             if (at > pos) {
                 anc_glue_bury(&self->glue,
-                              anc_player_process(self->player, self->out + pos, at - pos));
+                              anc_player_process(self->glue.player, self->out + pos, at - pos));
                 pos = at;
             }
-            anc_player_midi(self->player, (const uint8_t *)LV2_ATOM_BODY_CONST(&ev->body),
+            anc_player_midi(self->glue.player, (const uint8_t *)LV2_ATOM_BODY_CONST(&ev->body),
                             ev->body.size);
         }
     }
-    anc_glue_bury(&self->glue, anc_player_process(self->player, self->out + pos, n - pos));
-    anc_glue_flush(&self->glue);
-
-    if (anc_display_due(self->display, n)) {
-        anc_player_snapshot(self->player, anc_display_frame(self->display));
-        anc_display_publish(self->display);
-    }
+    anc_glue_bury(&self->glue, anc_player_process(self->glue.player, self->out + pos, n - pos));
+    anc_glue_end_run(&self->glue, n);
 }
 
 /* ------------------------------------------------------------ discovery -- */
 
-/* The host's display thread (Ardour: its GUI thread), concurrently with run(). */
-static LV2_Inline_Display_Image_Surface *render(LV2_Handle instance, uint32_t w, uint32_t h)
-{
-    return anc_display_render(((Ancestral *)instance)->display, w, h);
-}
-
-/* Discovery class: any thread, no instance. */
-static const void *extension_data(const char *uri)
-{
-    static const LV2_Inline_Display_Interface display = {render};
-    if (!strcmp(uri, LV2_WORKER__interface))
-        return &anc_glue_worker;
-    if (!strcmp(uri, LV2_STATE__interface))
-        return &anc_glue_state;
-    if (!strcmp(uri, LV2_INLINEDISPLAY__interface))
-        return &display;
-    return NULL;
-}
-
 static const LV2_Descriptor descriptor = {
-    ANC_PLUGIN_URI, instantiate, connect_port, activate, run, deactivate, cleanup, extension_data,
+    ANC_PLUGIN_URI, instantiate, connect_port, activate, run, deactivate, cleanup,
+    anc_glue_extension_data,
 };
 
 /* The module's only exported symbol: the synth, then the transfer effect. */

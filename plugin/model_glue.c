@@ -163,6 +163,32 @@ int anc_glue_init(anc_model_glue *g, const char *name, int transfer, const char 
     return 0;
 }
 
+int anc_glue_start(anc_model_glue *g, const LV2_Feature *const *features,
+                   const char *bundle_path, const anc_engine_params *params)
+{
+    anc_error err;
+    anc_error_clear(&err);
+    g->display = anc_display_new(features, g->rate);
+    if (!g->display)
+        anc_error_set(&err, ANC_E_NOMEM, "out of memory for the inline display");
+    const uint32_t latency = g->display ? anc_glue_default_latency(g, bundle_path) : 0;
+    if (!g->display || anc_player_create(&g->player, g->rate, latency, &err) != ANC_OK) {
+        lv2_log_error(&g->logger, "%s: %s\n", g->name, err.message);
+        return -1;
+    }
+    g->params = params;
+    return 0;
+}
+
+void anc_glue_end_run(anc_model_glue *g, uint32_t n)
+{
+    anc_glue_flush(g);
+    if (anc_display_due(g->display, n)) {
+        anc_player_snapshot(g->player, anc_display_frame(g->display));
+        anc_display_publish(g->display);
+    }
+}
+
 void anc_glue_destroy(anc_model_glue *g)
 {
     anc_glue_slot *s = g->all;
@@ -176,6 +202,10 @@ void anc_glue_destroy(anc_model_glue *g)
     g->saved_path = NULL;
     pthread_mutex_destroy(&g->path_lock);
     pthread_mutex_destroy(&g->slots_lock);
+    anc_player_free(g->player);
+    g->player = NULL;
+    anc_display_free(g->display);
+    g->display = NULL;
 }
 
 uint32_t anc_glue_default_latency(anc_model_glue *g, const char *bundle_path)
@@ -470,3 +500,23 @@ static LV2_State_Status restore(LV2_Handle instance, LV2_State_Retrieve_Function
 
 const LV2_Worker_Interface anc_glue_worker = {work, work_response, NULL};
 const LV2_State_Interface anc_glue_state = {save, restore};
+
+/* ------------------------------------------------------------ discovery -- */
+
+/* The host's display thread (Ardour: its GUI thread), concurrently with run(). */
+static LV2_Inline_Display_Image_Surface *render(LV2_Handle instance, uint32_t w, uint32_t h)
+{
+    return anc_display_render(((anc_model_glue *)instance)->display, w, h);
+}
+
+const void *anc_glue_extension_data(const char *uri)
+{
+    static const LV2_Inline_Display_Interface display = {render};
+    if (!strcmp(uri, LV2_WORKER__interface))
+        return &anc_glue_worker;
+    if (!strcmp(uri, LV2_STATE__interface))
+        return &anc_glue_state;
+    if (!strcmp(uri, LV2_INLINEDISPLAY__interface))
+        return &display;
+    return NULL;
+}

@@ -1,8 +1,9 @@
 /* model_glue.h — the model handling both plugins share (plugin/ancestral.c,
  * the synth; plugin/transfer.c, the transfer effect): the model parameter
  * (patch:Set / patch:Get of a patch:writable atom:Path), loads in the worker,
- * installs in work_response(), the model path in state, and the latency of the
- * bundle's default model.
+ * installs in work_response(), the model path in state, the latency of the
+ * bundle's default model, the player that plays the slots, and the inline
+ * display (plugin/inline_display.h) fed from the player's snapshot.
  *
  * Slots: a slot is a player entry (core/player.h) with the absolute path of its
  * model. Slots are made outside the audio thread (work(), restore()),
@@ -13,9 +14,10 @@
  * queue.
  *
  * The plugin's instance starts with its anc_model_glue (the first member), so
- * the worker and state interfaces here take the instance's handle as it is.
+ * the worker, state and inline display interfaces here take the instance's
+ * handle as it is.
  *
- * Threads: anc_glue_bury, anc_glue_flush, anc_glue_handle_set/get,
+ * Threads: anc_glue_bury, anc_glue_flush, anc_glue_end_run, anc_glue_handle_set/get,
  * anc_glue_send_model and the worker's work_response belong to the audio
  * thread (hard real time); the worker's work to the host's worker; save and
  * restore to any non-audio thread, concurrently with run(). Those share only
@@ -37,6 +39,7 @@
 #include <lv2/worker/worker.h>
 
 #include "engine.h"
+#include "inline_display.h"
 #include "player.h"
 
 /* The bundle's default model: the one state:state in each plugin's Turtle names. */
@@ -64,8 +67,10 @@ typedef struct anc_model_glue {
     LV2_Log_Logger logger;
     anc_glue_uris uris;
 
+    anc_display *display; /* run() hands it frames; render() draws them */
+
     /* audio thread only */
-    anc_player *player;               /* the plugin's, set once it exists */
+    anc_player *player;               /* made by anc_glue_start() */
     const anc_engine_params *params;  /* the plugin's controls, for installs */
     anc_glue_slot *graveyard; /* replaced slots still to be sent to the worker */
     bool notify_pending;      /* send patch:Set of the model on the next run */
@@ -83,8 +88,14 @@ typedef struct anc_model_glue {
 int anc_glue_init(anc_model_glue *g, const char *name, int transfer, const char *plugin_uri,
                   const char *model_uri, double rate, LV2_URID_Map *map,
                   LV2_Worker_Schedule *schedule, const LV2_Log_Logger *logger);
-/* Frees every slot that still exists, wherever it is, and the saved path. No
- * other call may be in flight (cleanup()). */
+/* Second step of instantiate(): the inline display (with the host's queue_draw
+ * from features) and the player, whose silent latency is the bundle's default
+ * model's; installs play at *params. 0, or -1 after logging why. */
+int anc_glue_start(anc_model_glue *g, const LV2_Feature *const *features,
+                   const char *bundle_path, const anc_engine_params *params);
+/* Frees every slot that still exists, wherever it is, the saved path, the
+ * player and the display. No other call may be in flight (cleanup(), or
+ * instantiate() failing after anc_glue_init()). */
 void anc_glue_destroy(anc_model_glue *g);
 
 /* The latency the bundle's default model gives at g's rate (anc_engine_ or
@@ -96,6 +107,9 @@ uint32_t anc_glue_default_latency(anc_model_glue *g, const char *bundle_path);
 /* Audio thread: the slot around e (as the player hands it back) waits to be
  * freed by the worker; NULL is nothing. */
 void anc_glue_bury(anc_model_glue *g, anc_player_entry *e);
+/* Audio thread, at the end of run() over n frames: anc_glue_flush(), and
+ * about 30 times a second the player's snapshot to the inline display. */
+void anc_glue_end_run(anc_model_glue *g, uint32_t n);
 /* Audio thread: hands the waiting slots to the worker; they stay when the
  * host's queue is full and go on the next run. */
 void anc_glue_flush(anc_model_glue *g);
@@ -117,5 +131,9 @@ void anc_glue_send_model(anc_model_glue *g, LV2_Atom_Forge *forge);
  * keeps the current one). */
 extern const LV2_Worker_Interface anc_glue_worker;
 extern const LV2_State_Interface anc_glue_state;
+/* extension_data() of both plugins (any thread, no instance): the worker, the
+ * state and the inline display interfaces, which all read the instance as the
+ * anc_model_glue it starts with. */
+const void *anc_glue_extension_data(const char *uri);
 
 #endif

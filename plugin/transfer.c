@@ -53,7 +53,6 @@
 
 #include "controls.h"
 #include "engine.h"
-#include "inline_display.h"
 #include "model_glue.h"
 #include "player.h"
 #include "transfer.h"
@@ -79,10 +78,8 @@ typedef struct {
     double rate;
 
     /* audio thread only */
-    anc_player *player;
     bool fresh;          /* reset before the next block */
     anc_engine_params params;
-    anc_display *display; /* run() hands it frames; render() draws them */
 } Transfer;
 
 /* ------------------------------------------------------------ lifecycle -- */
@@ -125,22 +122,11 @@ static LV2_Handle instantiate(const LV2_Descriptor *descriptor, double rate,
     lv2_atom_forge_init(&self->forge, map);
     anc_engine_params_default(&self->params);
 
-    anc_error err;
-    anc_error_clear(&err);
-    self->display = anc_display_new(features, rate);
-    if (!self->display)
-        anc_error_set(&err, ANC_E_NOMEM, "out of memory for the inline display");
-    if (!self->display ||
-        anc_player_create(&self->player, rate, anc_glue_default_latency(&self->glue, bundle_path),
-                          &err) != ANC_OK) {
-        lv2_log_error(&logger, "Ancestral transfer: %s\n", err.message);
-        anc_display_free(self->display);
+    if (anc_glue_start(&self->glue, features, bundle_path, &self->params) != 0) {
         anc_glue_destroy(&self->glue);
         free(self);
         return NULL;
     }
-    self->glue.player = self->player;
-    self->glue.params = &self->params;
     return self;
 }
 
@@ -165,9 +151,9 @@ static void connect_port(LV2_Handle instance, uint32_t port, void *data)
 static void activate(LV2_Handle instance)
 {
     Transfer *self = instance;
-    anc_glue_bury(&self->glue, anc_player_cut_fade(self->player));
-    anc_player_set_params(self->player, &self->params);
-    anc_player_reset(self->player);
+    anc_glue_bury(&self->glue, anc_player_cut_fade(self->glue.player));
+    anc_player_set_params(self->glue.player, &self->params);
+    anc_player_reset(self->glue.player);
     self->fresh = true; /* and again with the controls of the first run() */
 }
 
@@ -178,8 +164,6 @@ static void cleanup(LV2_Handle instance)
 {
     Transfer *self = instance;
     anc_glue_destroy(&self->glue);
-    anc_player_free(self->player);
-    anc_display_free(self->display);
     free(self);
 }
 
@@ -225,52 +209,31 @@ static void run(LV2_Handle instance, uint32_t n)
         lv2_atom_forge_pop(&self->forge, &seq);
     }
     if (self->latency_port)
-        *self->latency_port = (float)anc_player_latency(self->player);
+        *self->latency_port = (float)anc_player_latency(self->glue.player);
     if (!self->out)
         return;
-    anc_player_set_params(self->player, &self->params);
+    anc_player_set_params(self->glue.player, &self->params);
     if (self->fresh) {
-        anc_player_reset(self->player);
+        anc_player_reset(self->glue.player);
         self->fresh = false;
     }
     if (self->in) {
-        anc_glue_bury(&self->glue, anc_player_process_input(self->player, self->in, self->out, n));
+        anc_glue_bury(&self->glue,
+                      anc_player_process_input(self->glue.player, self->in, self->out, n));
     } else {
         /* An unconnected input is silence; out doubles as that input. */
         memset(self->out, 0, sizeof(float) * n);
-        anc_glue_bury(&self->glue, anc_player_process_input(self->player, self->out, self->out, n));
+        anc_glue_bury(&self->glue,
+                      anc_player_process_input(self->glue.player, self->out, self->out, n));
     }
-    anc_glue_flush(&self->glue);
-
-    if (anc_display_due(self->display, n)) {
-        anc_player_snapshot(self->player, anc_display_frame(self->display));
-        anc_display_publish(self->display);
-    }
+    anc_glue_end_run(&self->glue, n);
 }
 
 /* ------------------------------------------------------------ discovery -- */
 
-/* The host's display thread (Ardour: its GUI thread), concurrently with run(). */
-static LV2_Inline_Display_Image_Surface *render(LV2_Handle instance, uint32_t w, uint32_t h)
-{
-    return anc_display_render(((Transfer *)instance)->display, w, h);
-}
-
-static const void *extension_data(const char *uri)
-{
-    static const LV2_Inline_Display_Interface display = {render};
-    if (!strcmp(uri, LV2_WORKER__interface))
-        return &anc_glue_worker;
-    if (!strcmp(uri, LV2_STATE__interface))
-        return &anc_glue_state;
-    if (!strcmp(uri, LV2_INLINEDISPLAY__interface))
-        return &display;
-    return NULL;
-}
-
 static const LV2_Descriptor descriptor = {
     ANC_TRANSFER_URI, instantiate, connect_port, activate, run, deactivate, cleanup,
-    extension_data,
+    anc_glue_extension_data,
 };
 
 const LV2_Descriptor *anc_lv2_transfer_descriptor(void) { return &descriptor; }
